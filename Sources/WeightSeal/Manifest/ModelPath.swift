@@ -1,0 +1,76 @@
+/// Rules for model-relative paths (DESIGN §5.1, OMS v1.0 §6.1.2).
+///
+/// A path from a manifest is untrusted input: it is checked before any file is opened. Valid paths use `/`
+/// separators, are valid UTF-8, relative, at most ``Limits/maxPathBytes`` bytes, and have no empty, `.` or `..`
+/// component, no backslash and no NUL.
+public enum ModelPath {
+    /// Checks one manifest path.
+    /// - Throws: ``WeightSealError`` with code ``WeightSealError/Code/invalidPath``, naming the path and the rule it breaks.
+    public static func validate(_ path: String) throws(WeightSealError) {
+        if let problem = problem(path) {
+            throw WeightSealError(.invalidPath, "invalid path \(quoted(path)): \(problem)")
+        }
+    }
+
+    /// Why `path` is not a valid model path, or `nil` when it is.
+    public static func problem(_ path: String) -> String? {
+        let bytes = Array(path.utf8)
+        if bytes.isEmpty { return "empty path" }
+        if bytes.count > Limits.maxPathBytes { return "longer than \(Limits.maxPathBytes) bytes" }
+        if bytes.first == UInt8(ascii: "/") { return "absolute path" }
+        if bytes.contains(0) { return "contains NUL" }
+        if bytes.contains(UInt8(ascii: "\\")) { return "contains a backslash" }
+        if path.unicodeScalars.contains("\u{FFFD}") { return "not valid UTF-8" }
+        for component in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
+            if component.isEmpty { return "empty path component" }
+            if component.elementsEqual([UInt8(ascii: ".")]) { return "'.' component" }
+            if component.elementsEqual([UInt8(ascii: "."), UInt8(ascii: ".")]) { return "'..' component" }
+        }
+        return nil
+    }
+
+    /// Checks a list of manifest paths: each valid and none twice.
+    /// - Throws: ``WeightSealError/Code/invalidPath`` for a bad path, ``WeightSealError/Code/malformedManifest`` for a duplicate.
+    public static func validateAll(_ paths: some Sequence<String>) throws(WeightSealError) {
+        var seen = Set<[UInt8]>()
+        for p in paths {
+            try validate(p)
+            // Byte-exact comparison: Swift's String == would equate NFC and NFD spellings.
+            if !seen.insert(Array(p.utf8)).inserted {
+                throw WeightSealError(.malformedManifest, "duplicate path \(quoted(p)) in manifest")
+            }
+        }
+    }
+
+    /// Whether `path` equals an ignore entry or lies below one (exact relative paths, no globs).
+    public static func isIgnored(_ path: String, by ignorePaths: [String]) -> Bool {
+        let p = Array(path.utf8)
+        for ignore in ignorePaths {
+            let i = Array(ignore.utf8)
+            if p == i { return true }
+            if p.count > i.count, p.starts(with: i), p[i.count] == UInt8(ascii: "/") { return true }
+        }
+        return false
+    }
+
+    /// The path in double quotes with control characters escaped, for messages.
+    public static func quoted(_ path: String) -> String {
+        var out = "\""
+        for s in path.unicodeScalars {
+            switch s {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            default:
+                if s.value < 0x20 || s.value == 0x7f { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// Orders paths by their UTF-8 bytes (the manifest's order, and OMS's code-point order).
+func pathBytesLess(_ a: String, _ b: String) -> Bool {
+    a.utf8.lexicographicallyPrecedes(b.utf8)
+}

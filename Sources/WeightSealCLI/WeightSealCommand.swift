@@ -1,0 +1,13 @@
+import ArgumentParser
+import WeightSeal
+
+/// The `weightseal` command tree. Each subcommand lives in its own file.
+public struct WeightSealCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "weightseal",
+        abstract: "Hash, sign and verify open-weight AI models.",
+        version: WeightSealVersion.current,
+        subcommands: []
+    )
+    public init() {}
+}

@@ -1,0 +1,8 @@
+import WeightSealCLI
+
+@main
+struct Entrypoint {
+    static func main() async {
+        await WeightSealMain.run()
+    }
+}
