@@ -67,7 +67,8 @@ private enum TestPKI {
 
     static func leafExtensions(keyUsage: KeyUsage? = KeyUsage(digitalSignature: true),
                                extendedKeyUsage: [ExtendedKeyUsage.Usage]? = [.codeSigning],
-                               names: [GeneralName] = [.rfc822Name(email), .uniformResourceIdentifier(uri)])
+                               names: [GeneralName] = [.rfc822Name(email), .uniformResourceIdentifier(uri)],
+                               namesCritical: Bool = false)
         throws -> [Certificate.Extension]
     {
         var extensions = [try Certificate.Extension(BasicConstraints.notCertificateAuthority, critical: true)]
@@ -76,7 +77,7 @@ private enum TestPKI {
             extensions.append(try Certificate.Extension(ExtendedKeyUsage(extendedKeyUsage), critical: false))
         }
         if !names.isEmpty {
-            extensions.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: false))
+            extensions.append(try Certificate.Extension(SubjectAlternativeNames(names), critical: namesCritical))
         }
         return extensions
     }
@@ -144,6 +145,15 @@ struct CertificateTrustTests {
             let trust = CertificateTrust(roots: [try TestPKI.root()], identity: identity, validationTime: time)
             let verdict = await trust.validate(leaf: try TestPKI.leaf(), intermediates: [try TestPKI.intermediate()])
             #expect(isTrusted(verdict), "identity \(identity)")
+        }
+    }
+
+    @Test("a critical SAN extension (as in certificates with an empty subject) is understood, with or without identity")
+    func criticalSAN() async throws {
+        let leaf = try TestPKI.leaf(extensions: TestPKI.leafExtensions(namesCritical: true))
+        for identity in [nil, TestPKI.email] {
+            let trust = CertificateTrust(roots: [try TestPKI.root()], identity: identity, validationTime: time)
+            #expect(isTrusted(await trust.validate(leaf: leaf, intermediates: [try TestPKI.intermediate()])))
         }
     }
 
@@ -253,6 +263,15 @@ struct CertificateTrustTests {
             #expect(finding.message.contains("cannot be a trust anchor"))
             #expect(finding.message.contains("'CN=Test Intermediate CA,O=weightseal tests' is not self-issued (issuer 'CN=Test Root CA,O=weightseal tests')"))
         }
+
+        // Beside an unrelated real root, the intermediate is still no anchor: no chain, and a hint says why.
+        let mixed = CertificateTrust(roots: [try TestPKI.root(seed: 9, commonName: "Other Root CA"), intermediate],
+                                     validationTime: time)
+        let finding = try #require(rejection(await mixed.validate(leaf: try TestPKI.leaf(), intermediates: [intermediate])))
+        #expect(finding.kind == .certificateInvalid)
+        #expect(finding.message.hasPrefix("no certificate chain to a trusted root"))
+        #expect(finding.hints.contains("'CN=Test Intermediate CA,O=weightseal tests' was given as a root but is not a trust "
+            + "anchor: not self-issued (issuer 'CN=Test Root CA,O=weightseal tests'); only self-signed root CA certificates are"))
     }
 
     @Test("a leaf given as its own root (pinning) is rejected")
@@ -296,6 +315,7 @@ struct CertificateTrustTests {
         let f2 = try #require(rejection(await trust.validate(leaf: noSAN, intermediates: [try TestPKI.intermediate()])))
         #expect(f2.kind == .identityMismatch)
         #expect(f2.message.contains("has no email or URI subject alternative name"))
+        #expect(f2.actual == nil)
     }
 
     @Test("an invalid chain is reported before a wrong identity")

@@ -47,7 +47,6 @@ enum CertificateFindings {
         if failures.count > 1 {
             finding.hints.append("\(failures.count) candidate chains were rejected; this is the one that got furthest")
         }
-        finding.hints.append(contentsOf: notAnchorHints(context))
         return finding
     }
 
@@ -57,8 +56,9 @@ enum CertificateFindings {
         let reason = failure.policyFailureReason.description
         let leaf = context.leaf
         if let problem = CertificateTrust.identityProblem(leaf, identity: context.identity), problem == reason {
+            let names = CertificateTrust.identities(of: leaf)
             return (2, Finding(.identityMismatch, message: problem, expected: context.identity,
-                               actual: CertificateTrust.identities(of: leaf).joined(separator: ", ")))
+                               actual: names.isEmpty ? nil : names.joined(separator: ", ")))
         }
         if let problem = CertificateTrust.signingUsageProblem(leaf), problem == reason {
             return (1, Finding(.certificateInvalid, message: problem))

@@ -99,7 +99,10 @@ public struct CertificateTrust: Sendable {
             SigningUsagePolicy()
             IdentityPolicy(identity: identity)
         }
-        let intermediateStore = CertificateStore(intermediates + notAnchors.map(\.certificate))
+        // Each certificate once: a duplicate would only make the verifier try the same chain twice.
+        var seen = Set<Certificate>()
+        let pool = (intermediates + notAnchors.map(\.certificate)).filter { seen.insert($0).inserted }
+        let intermediateStore = CertificateStore(pool)
         let result = await verifier.validate(leaf: leaf, intermediates: intermediateStore)
 
         switch result {
