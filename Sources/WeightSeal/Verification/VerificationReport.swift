@@ -16,6 +16,13 @@ public struct VerificationReport: Codable, Sendable {
         public var signed: Bool
         /// Who signed: the key hint or the certificate subject and identities.
         public var signer: String?
+
+        public init(kind: Reference.Kind, label: String, signed: Bool, signer: String? = nil) {
+            self.kind = kind
+            self.label = label
+            self.signed = signed
+            self.signer = signer
+        }
     }
 
     /// Per-file outcome.
@@ -27,6 +34,12 @@ public struct VerificationReport: Codable, Sendable {
         public var status: Status
         /// Size on disk in bytes, when the file exists.
         public var size: UInt64?
+
+        public init(path: String, status: Status, size: UInt64? = nil) {
+            self.path = path
+            self.status = status
+            self.size = size
+        }
     }
 
     public var verdict: Verdict
