@@ -91,9 +91,6 @@ private enum TestPKI {
     }
 }
 
-/// Repository root, found from this file's path (Tests/WeightSealTests/...).
-private let repositoryRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 private let omsPKI = repositoryRoot.appendingPathComponent("manifests/testvectors/oms/pki")
 
 /// The finding of a rejection, or a recorded issue.

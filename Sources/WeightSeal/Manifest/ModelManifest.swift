@@ -34,6 +34,13 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         public var ignorePaths: [String]
         /// `"reject"` or `"within-root"`.
         public var symlinks: Reference.SymlinkRule
+
+        public init(hashAlgorithm: String, chunkSize: UInt64, ignorePaths: [String], symlinks: Reference.SymlinkRule) {
+            self.hashAlgorithm = hashAlgorithm
+            self.chunkSize = chunkSize
+            self.ignorePaths = ignorePaths
+            self.symlinks = symlinks
+        }
     }
 
     /// One covered file.
@@ -58,6 +65,10 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public struct Tool: Codable, Sendable, Hashable {
         public var name: String
         public var version: String
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
     }
 
     public var model: Model
@@ -70,6 +81,17 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     /// RFC 3339 time of creation.
     public var createdAt: String
     public var tool: Tool
+
+    public init(model: Model, serialization: Serialization, files: [FileEntry], root: String, license: LicenseRecord?,
+                createdAt: String, tool: Tool) {
+        self.model = model
+        self.serialization = serialization
+        self.files = files
+        self.root = root
+        self.license = license
+        self.createdAt = createdAt
+        self.tool = tool
+    }
 
     // MARK: - Merkle root
 

@@ -40,19 +40,14 @@ public struct ModelVerifier: Sendable {
         var walked = [[UInt8]: WalkedFile]()
         for f in listing.files { walked[key(of: f.path)] = f }
 
-        // Things that are not regular files: failures where the reference expects a file, else "unexpected".
+        // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
+        // so no caller flag loosens the signed symlink rule.
         var accounted = Set<[UInt8]>()
         for f in listing.findings {
-            guard let p = f.path else { findings.append(f); continue }
+            findings.append(f)
+            guard let p = f.path else { continue }
             accounted.insert(key(of: p))
-            if expectedByPath[key(of: p)] != nil || !policy.ignoreUnsignedFiles {
-                findings.append(f)
-                status[p] = .init(path: p, status: expectedByPath[key(of: p)] != nil ? .failed : .unexpected, size: nil)
-            } else {
-                var note = f
-                note.severity = .note
-                findings.append(note)
-            }
+            status[p] = .init(path: p, status: expectedByPath[key(of: p)] != nil ? .failed : .unexpected, size: nil)
         }
 
         // Sizes first: a truncated shard fails without hashing.
