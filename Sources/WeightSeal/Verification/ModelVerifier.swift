@@ -31,8 +31,18 @@ public struct ModelVerifier: Sendable {
                        progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
         let started = DispatchTime.now()
         let symlinks: Reference.SymlinkRule = policy.cacheRepositoryFolder != nil ? .withinRoot : reference.symlinks
-        let listing = try ModelFolder.list(root: root, options: .init(
-            ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: policy.cacheRepositoryFolder))
+        let listing: FolderListing
+        var st = stat()
+        if lstat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
+            // A single-file model (OMS names its one resource "."): the path itself is the file.
+            guard reference.files.count == 1, reference.files[0].path == "." else {
+                throw WeightSealError(.io, "\(root) is a file, but \(reference.label) describes a folder")
+            }
+            listing = FolderListing(files: [WalkedFile(path: ".", fsPath: root, size: UInt64(st.st_size), viaSymlink: false)], findings: [])
+        } else {
+            listing = try ModelFolder.list(root: root, options: .init(
+                ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: policy.cacheRepositoryFolder))
+        }
 
         var findings = [Finding]()
         var status = [String: VerificationReport.FileResult]()
