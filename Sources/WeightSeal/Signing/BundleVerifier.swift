@@ -123,11 +123,13 @@ public enum BundleVerifier {
     enum Match { case none, pae, compat }
 
     /// Whether a signature is valid over the PAE or, failing that, over the PAE of model-signing 0.2
-    /// (``DSSE/paeModelSigningV02(payloadType:payload:)``).
+    /// (``DSSE/paeModelSigningV02(payloadType:payload:)``), which signed with SHA-256 on every curve.
     static func signatureMatch(_ envelope: DSSEEnvelope, key: PublicKey, pae: [UInt8]) -> Match {
         if envelope.signatures.contains(where: { key.isValidSignature($0.sig, for: pae) }) { return .pae }
         let compat = DSSE.paeModelSigningV02(payloadType: envelope.payloadType, payload: envelope.payload)
-        if envelope.signatures.contains(where: { key.isValidSignature($0.sig, for: compat) }) { return .compat }
+        if envelope.signatures.contains(where: {
+            key.isValidSignature($0.sig, for: compat) || key.isValidSHA256Signature($0.sig, for: compat)
+        }) { return .compat }
         return .none
     }
 

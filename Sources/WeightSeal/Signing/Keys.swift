@@ -252,6 +252,20 @@ public struct PublicKey: Sendable, Hashable {
         }
     }
 
+    /// model-signing 0.2 signed with ECDSA over SHA-256 whatever the curve; accepted only on its legacy PAE path.
+    func isValidSHA256Signature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        switch backing {
+        case .p256(let k):
+            guard let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return k.isValidSignature(sig, for: SHA256.hash(data: message))
+        case .p384(let k):
+            guard let sig = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return k.isValidSignature(sig, for: SHA256.hash(data: message))
+        case .ed25519:
+            return false
+        }
+    }
+
     public static func == (a: PublicKey, b: PublicKey) -> Bool { a.derRepresentation == b.derRepresentation }
     public func hash(into hasher: inout Hasher) { hasher.combine(derRepresentation) }
 }
