@@ -608,6 +608,19 @@ struct OMSInteropTests {
         #expect(out3.contains("Key mismatch"), "\(out3)")
     }
 
+    @Test("model_signing verify key accepts our P-384 signature (SHA-384) with a fresh key")
+    func verifyP384() throws {
+        let dir = try ScratchDir()
+        let model = try dir.copy()
+        let key = SigningKey.generate(.p384)
+        let pub = dir.path + "/p384.pub"
+        try Data(key.publicKey.pemRepresentation.utf8).write(to: URL(fileURLWithPath: pub))
+        try Self.sign(model: model, sig: dir.path + "/p384.sig", key: key)
+        let (rc, out) = try PythonPeer.run(["verify", "key", model, "--signature", dir.path + "/p384.sig", "--public_key", pub])
+        #expect(rc == 0, "\(out)")
+        #expect(out.contains("Verification succeeded"), "\(out)")
+    }
+
     @Test("model_signing verify certificate accepts our certificate-chain signature")
     func verifyCertificate() throws {
         let dir = try ScratchDir()
