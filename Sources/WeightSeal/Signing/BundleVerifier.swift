@@ -1,6 +1,11 @@
 import Foundation
 import X509
 
+extension Finding.Kind {
+    /// Note: a bundle carrying a certificate was verified with a bare public key; the certificate was not validated.
+    public static let certificateNotChecked = Finding.Kind("certificateNotChecked")
+}
+
 /// Who the verifier trusts: one public key, or X.509 roots (with an optional identity).
 public enum SignatureTrust: Sendable {
     case publicKey(PublicKey)
@@ -70,7 +75,7 @@ public enum BundleVerifier {
                         message: "older verification material format: the signature file has no public key hint; re-sign with a current signer"))
                 }
             } else {
-                notes.append(Finding(.legacyFormat, .note,
+                notes.append(Finding(.certificateNotChecked, .note,
                     message: "the signature file carries a certificate; it was checked with the given public key only, the certificate was not validated"))
             }
             guard valid else {
