@@ -474,7 +474,13 @@ struct OMSMalformedTests {
 @Suite("OMS write")
 struct OMSWriteTests {
     static func hashedVectorModel(shardSize: UInt64? = nil, dir: String = OMSVectors.path("model"), skip: Set<String> = []) throws -> [OMSFormat.HashedFile] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !skip.contains($0) }.sorted()
+        // Every regular file below `dir`, minus OMS's default ignores (as the reference walks it).
+        let names = (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
+            .filter { rel in
+                !skip.contains(rel) && !ModelPath.isIgnored(rel, by: OMSFormat.defaultIgnorePaths)
+                    && (try? FileManager.default.attributesOfItem(atPath: dir + "/" + rel)[.type] as? FileAttributeType) == .typeRegular
+            }
+            .sorted()
         var requests = [HashRequest]()
         for n in names {
             let size = try FileManager.default.attributesOfItem(atPath: dir + "/" + n)[.size] as! UInt64
@@ -622,6 +628,36 @@ struct OMSInteropTests {
         let (rc, out) = try PythonPeer.run(["verify", "key", model, "--signature", dir.path + "/p384.sig", "--public_key", pub])
         #expect(rc == 0, "\(out)")
         #expect(out.contains("Verification succeeded"), "\(out)")
+    }
+
+    static let miniLM = OMSVectors.repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path
+
+    @Test("model_signing verify key accepts our signature of the real all-MiniLM-L6-v2; a one-byte change fails",
+          .enabled(if: FileManager.default.fileExists(atPath: miniLM + "/model.safetensors"), "real model absent: run scripts/fetch-real-models.sh"))
+    func verifyRealModel() throws {
+        let dir = try ScratchDir()
+        let model = dir.path + "/all-MiniLM-L6-v2"
+        try FileManager.default.copyItem(atPath: Self.miniLM, toPath: model)
+        let sig = dir.path + "/minilm.sig"
+        try Self.sign(model: model, sig: sig, key: try SigningKey.load(file: OMSVectors.path("keys/key.priv")))
+        let statement = try SigstoreBundle.parse(try Data(contentsOf: URL(fileURLWithPath: sig)).map { $0 }, label: sig).dsseEnvelope.payload
+        let text = String(decoding: statement, as: UTF8.self)
+        #expect(text.contains(#""digest":"53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db","name":"model.safetensors""#))
+        #expect(text.contains(#""name":"1_Pooling/config.json""#))
+        #expect(!text.contains(#""name":".gitattributes""#))
+        let (rc, out) = try PythonPeer.run(["verify", "key", model, "--signature", sig, "--public_key", OMSVectors.path("keys/key.pub")])
+        #expect(rc == 0, "\(out)")
+        #expect(out.contains("Verification succeeded"), "\(out)")
+
+        let h = try FileHandle(forUpdating: URL(fileURLWithPath: model + "/model.safetensors"))
+        try h.seek(toOffset: 50_000_000)
+        let b = try h.read(upToCount: 1) ?? Data([0])
+        try h.seek(toOffset: 50_000_000)
+        try h.write(contentsOf: Data([b[0] ^ 0x80]))
+        try h.close()
+        let (rc2, out2) = try PythonPeer.run(["verify", "key", model, "--signature", sig, "--public_key", OMSVectors.path("keys/key.pub")])
+        #expect(rc2 != 0)
+        #expect(out2.contains("Hash mismatch for 'model.safetensors'"), "\(out2)")
     }
 
     @Test("model_signing verify certificate accepts our certificate-chain signature")
