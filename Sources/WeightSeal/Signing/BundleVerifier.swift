@@ -8,7 +8,9 @@ extension Finding.Kind {
 
 /// Who the verifier trusts: one public key, or X.509 roots (with an optional identity).
 public enum SignatureTrust: Sendable {
+    /// Trust exactly this key (`--key`).
     case publicKey(PublicKey)
+    /// Trust certificates that chain to these roots (`--certificate-roots`, `--identity`).
     case certificates(CertificateTrust)
 }
 
@@ -32,6 +34,7 @@ public struct VerifiedPayload: Sendable {
 
 /// The outcome of checking a bundle's signature: a value, never thrown.
 public enum BundleVerdict: Sendable {
+    /// A signature is valid from the trusted key or certificate.
     case verified(VerifiedPayload)
     /// Rejected; every finding has severity ``Finding/Severity/failure`` except added notes, and a non-empty message.
     case rejected([Finding])

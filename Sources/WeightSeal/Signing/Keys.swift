@@ -102,6 +102,7 @@ public struct SigningKey: Sendable {
         }
     }
 
+    /// The key's algorithm.
     public var algorithm: KeyAlgorithm {
         switch backing {
         case .p256: return .p256
@@ -229,6 +230,7 @@ public struct PublicKey: Sendable, Hashable {
         SHA256.hash(data: Array(pemRepresentation.utf8)).hexString
     }
 
+    /// The key's algorithm.
     public var algorithm: KeyAlgorithm {
         switch backing {
         case .p256: return .p256
@@ -266,6 +268,7 @@ public struct PublicKey: Sendable, Hashable {
         }
     }
 
+    /// Keys are equal when their SPKI DER is.
     public static func == (a: PublicKey, b: PublicKey) -> Bool { a.derRepresentation == b.derRepresentation }
     public func hash(into hasher: inout Hasher) { hasher.combine(derRepresentation) }
 }
