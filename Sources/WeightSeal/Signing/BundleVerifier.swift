@@ -1,9 +1,16 @@
 import Foundation
 import X509
 
+extension Finding.Kind {
+    /// Note: a bundle carrying a certificate was verified with a bare public key; the certificate was not validated.
+    public static let certificateNotChecked = Finding.Kind("certificateNotChecked")
+}
+
 /// Who the verifier trusts: one public key, or X.509 roots (with an optional identity).
 public enum SignatureTrust: Sendable {
+    /// Trust exactly this key (`--key`).
     case publicKey(PublicKey)
+    /// Trust certificates that chain to these roots (`--certificate-roots`, `--identity`).
     case certificates(CertificateTrust)
 }
 
@@ -27,6 +34,7 @@ public struct VerifiedPayload: Sendable {
 
 /// The outcome of checking a bundle's signature: a value, never thrown.
 public enum BundleVerdict: Sendable {
+    /// A signature is valid from the trusted key or certificate.
     case verified(VerifiedPayload)
     /// Rejected; every finding has severity ``Finding/Severity/failure`` except added notes, and a non-empty message.
     case rejected([Finding])
@@ -70,7 +78,7 @@ public enum BundleVerifier {
                         message: "older verification material format: the signature file has no public key hint; re-sign with a current signer"))
                 }
             } else {
-                notes.append(Finding(.legacyFormat, .note,
+                notes.append(Finding(.certificateNotChecked, .note,
                     message: "the signature file carries a certificate; it was checked with the given public key only, the certificate was not validated"))
             }
             guard valid else {
@@ -123,11 +131,13 @@ public enum BundleVerifier {
     enum Match { case none, pae, compat }
 
     /// Whether a signature is valid over the PAE or, failing that, over the PAE of model-signing 0.2
-    /// (``DSSE/paeModelSigningV02(payloadType:payload:)``).
+    /// (``DSSE/paeModelSigningV02(payloadType:payload:)``), which signed with SHA-256 on every curve.
     static func signatureMatch(_ envelope: DSSEEnvelope, key: PublicKey, pae: [UInt8]) -> Match {
         if envelope.signatures.contains(where: { key.isValidSignature($0.sig, for: pae) }) { return .pae }
         let compat = DSSE.paeModelSigningV02(payloadType: envelope.payloadType, payload: envelope.payload)
-        if envelope.signatures.contains(where: { key.isValidSignature($0.sig, for: compat) }) { return .compat }
+        if envelope.signatures.contains(where: {
+            key.isValidSignature($0.sig, for: compat) || key.isValidSHA256Signature($0.sig, for: compat)
+        }) { return .compat }
         return .none
     }
 

@@ -77,6 +77,7 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
     public var payload: [UInt8]
     /// The payload's media type, e.g. `application/vnd.in-toto+json`.
     public var payloadType: String
+    /// One or more signatures over ``pae``; a verifier needs one valid from a trusted key.
     public var signatures: [Signature]
 
     public init(payload: [UInt8], payloadType: String, signatures: [Signature]) {

@@ -10,8 +10,11 @@ public struct InTotoStatement<Predicate: Codable & Sendable>: Codable, Sendable 
 
     /// `_type`; ``statementType`` unless read from elsewhere.
     public var type: String
+    /// What the statement is about (for OMS: one subject, the model, with the root digest).
     public var subject: [ResourceDescriptor]
+    /// The predicate's type URI, e.g. ``OMSFormat/predicateType``.
     public var predicateType: String
+    /// The predicate: a weightseal manifest, an OMS manifest, ...
     public var predicate: Predicate
 
     public init(subject: [ResourceDescriptor], predicateType: String, predicate: Predicate) {
@@ -30,7 +33,9 @@ public struct InTotoStatement<Predicate: Codable & Sendable>: Codable, Sendable 
 /// An in-toto ResourceDescriptor reduced to what Statements' subjects use here: a name and digests
 /// (algorithm name → lower-case hex).
 public struct ResourceDescriptor: Codable, Sendable, Hashable {
+    /// The artifact's name.
     public var name: String
+    /// Algorithm name (`sha256`) → lower-case hex digest.
     public var digest: [String: String]
     public init(name: String, digest: [String: String]) {
         self.name = name

@@ -102,6 +102,7 @@ public struct SigningKey: Sendable {
         }
     }
 
+    /// The key's algorithm.
     public var algorithm: KeyAlgorithm {
         switch backing {
         case .p256: return .p256
@@ -229,6 +230,7 @@ public struct PublicKey: Sendable, Hashable {
         SHA256.hash(data: Array(pemRepresentation.utf8)).hexString
     }
 
+    /// The key's algorithm.
     public var algorithm: KeyAlgorithm {
         switch backing {
         case .p256: return .p256
@@ -252,6 +254,21 @@ public struct PublicKey: Sendable, Hashable {
         }
     }
 
+    /// model-signing 0.2 signed with ECDSA over SHA-256 whatever the curve; accepted only on its legacy PAE path.
+    func isValidSHA256Signature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
+        switch backing {
+        case .p256(let k):
+            guard let sig = try? P256.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return k.isValidSignature(sig, for: SHA256.hash(data: message))
+        case .p384(let k):
+            guard let sig = try? P384.Signing.ECDSASignature(derRepresentation: signature) else { return false }
+            return k.isValidSignature(sig, for: SHA256.hash(data: message))
+        case .ed25519:
+            return false
+        }
+    }
+
+    /// Keys are equal when their SPKI DER is.
     public static func == (a: PublicKey, b: PublicKey) -> Bool { a.derRepresentation == b.derRepresentation }
     public func hash(into hasher: inout Hasher) { hasher.combine(derRepresentation) }
 }

@@ -333,7 +333,8 @@ public enum OMSFormat {
                         throw WeightSealError(.invalidArgument, "\(ModelPath.quoted(file.path)): shard \(i) digest is not 32 bytes")
                     }
                     let start = UInt64(i) * shardSize
-                    let end = min(start + shardSize, file.size)
+                    let (sum, overflow) = start.addingReportingOverflow(shardSize)
+                    let end = overflow ? file.size : min(sum, file.size)
                     resources.append(V1Resource(name: "\(file.path):\(start):\(end)", algorithm: algorithm, digest: digest.hexString))
                     concatenated += digest
                 }

@@ -28,6 +28,7 @@ public struct SigstoreBundle: Codable, Sendable {
 
     /// One DER certificate (`rawBytes`, base64 in JSON).
     public struct CertificateBytes: Codable, Sendable, Hashable {
+        /// DER of the certificate.
         public var rawBytes: [UInt8]
         public init(rawBytes: [UInt8]) { self.rawBytes = rawBytes }
         enum CodingKeys: String, CodingKey { case rawBytes }
@@ -42,6 +43,7 @@ public struct SigstoreBundle: Codable, Sendable {
 
     /// `verificationMaterial.x509CertificateChain`: leaf first, then intermediates.
     public struct CertificateChain: Codable, Sendable, Hashable {
+        /// Leaf first.
         public var certificates: [CertificateBytes]
         public init(certificates: [CertificateBytes]) { self.certificates = certificates }
     }
@@ -49,8 +51,11 @@ public struct SigstoreBundle: Codable, Sendable {
     /// What a verifier needs besides its own trust: exactly one of ``publicKey``, ``x509CertificateChain``,
     /// ``certificate``.
     public struct VerificationMaterial: Codable, Sendable {
+        /// Bare-key signatures: the key is given by the verifier, identified here by a hint.
         public var publicKey: PublicKeyIdentifier?
+        /// Certificate signatures (OMS, weightseal): leaf then intermediates.
         public var x509CertificateChain: CertificateChain?
+        /// A single leaf certificate (bundle v0.3 form; Sigstore keyless uses it with log entries).
         public var certificate: CertificateBytes?
         /// Transparency-log entries, as raw JSON (weightseal writes `[]`).
         public var tlogEntries: [JSONValue]?
@@ -75,8 +80,11 @@ public struct SigstoreBundle: Codable, Sendable {
         }
     }
 
+    /// One of ``acceptedMediaTypes``; ``mediaTypeV03`` when written by weightseal.
     public var mediaType: String
+    /// The key hint or certificates.
     public var verificationMaterial: VerificationMaterial
+    /// The signed payload and its signatures.
     public var dsseEnvelope: DSSEEnvelope
 
     public init(mediaType: String = SigstoreBundle.mediaTypeV03, verificationMaterial: VerificationMaterial,
