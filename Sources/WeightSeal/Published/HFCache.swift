@@ -467,7 +467,7 @@ public enum HFCache {
                     expected: r.blob.lowercased(), actual: actual, hints: ["blob file: \(r.request.path)"]))
             }
         }
-        return findings
+        return findings.sorted { pathBytesLess($0.path ?? "", $1.path ?? "") }
     }
 
     /// Notes on `.no_exist/<revision>`, the repository's `.locks/` folder and `*.incomplete` blobs.
