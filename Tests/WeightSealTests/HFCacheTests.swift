@@ -296,6 +296,25 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         #expect(HFCacheSnapshot.detect(path: link.path + "/snap")?.revision == c1)
     }
 
+    @Test func verifySnapshotAloneGivesAReport() async throws {
+        let cache = Cache()
+        let s = try cache.snapshot()
+        let ok = await HFCache.verify(snapshot: s, hasher: ChunkedHasher(jobs: 2))
+        #expect(ok.verdict == .verified)
+        #expect(ok.reference.kind == .huggingFaceCache && !ok.reference.signed && ok.reference.label == s.snapshotPath)
+        #expect(ok.files.map(\.path) == ["config.json", "model.safetensors", "sub/tokenizer.json"])
+        #expect(ok.files.allSatisfy { $0.status == .ok })
+        #expect(ok.bytesHashed == UInt64(config.count + weights.count + tokenizer.count))
+        #expect(ok.findings.map(\.kind) == [.unsignedReference])
+
+        cache.dir.write("hub/models--org--tiny/blobs/\(configID)", Array("{\"a\":2}\n".utf8))
+        cache.dir.symlink("\(cache.snapshotRel)/gone.bin", to: "../../blobs/\(String(repeating: "0", count: 64))")
+        let bad = await HFCache.verify(snapshot: s, hasher: ChunkedHasher(jobs: 2))
+        #expect(bad.verdict == .rejected)
+        #expect(bad.failures.map(\.kind) == [.blobNameMismatch, .danglingSymlink])
+        #expect(bad.files.filter { $0.status == .failed }.map(\.path) == ["config.json", "gone.bin"])
+    }
+
     @Test func bothChecksRunOnASnapshot() async throws {
         // verify --hf-tree on a cache snapshot: the verifier's check and the blob-name check.
         let cache = Cache()

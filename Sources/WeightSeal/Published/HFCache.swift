@@ -398,6 +398,39 @@ public enum HFCache {
         return findings + compare(requests, results, owners: owners)
     }
 
+    /// `weightseal verify SNAPSHOT_DIR` with no other reference: a whole report from ``check(snapshot:hasher:includingWalkFindings:)``.
+    ///
+    /// The reference is of kind ``Reference/Kind/huggingFaceCache``, unsigned, labelled with the snapshot path. Each
+    /// resolved file is `ok` unless a failing finding names it; paths named only by findings (dangling links, ...)
+    /// are `failed`. A ``Finding/Kind/unsignedReference`` note says what the check proves: that each cached file is
+    /// the content the Hub named at download time, not which files the revision holds.
+    public static func verify(snapshot: HFCacheSnapshot, hasher: ChunkedHasher) async -> VerificationReport {
+        let started = DispatchTime.now()
+        var findings = await check(snapshot: snapshot, hasher: hasher)
+        let entries = (try? snapshot.scan().entries) ?? []
+        findings.append(Finding(.unsignedReference, .note,
+            message: "cache blob names are not a signature: they prove each file is the content the Hub named when it was "
+                + "downloaded, not which files revision \(snapshot.revision) holds (add --hf-tree, --checksums or --signature)"))
+        let failed = Set(findings.filter { $0.severity == .failure }.compactMap(\.path))
+        var files = [VerificationReport.FileResult]()
+        var seen = Set<String>()
+        var hashed = Set<String>()
+        var bytes: UInt64 = 0
+        for e in entries {
+            seen.insert(e.path)
+            files.append(.init(path: e.path, status: failed.contains(e.path) ? .failed : .ok, size: e.size))
+            if let blob = e.blob, isHex(blob, count: 64) || isHex(blob, count: 40), hashed.insert(e.fsPath).inserted {
+                bytes &+= e.size
+            }
+        }
+        for p in failed where !seen.contains(p) { files.append(.init(path: p, status: .failed, size: nil)) }
+        files.sort { pathBytesLess($0.path, $1.path) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        return VerificationReport(
+            reference: .init(kind: .huggingFaceCache, label: snapshot.snapshotPath, signed: false, signer: nil),
+            files: files, findings: findings.sorted(by: findingOrder), bytesHashed: bytes, seconds: seconds)
+    }
+
     struct BlobRequest {
         var request: HashRequest
         var blob: String
