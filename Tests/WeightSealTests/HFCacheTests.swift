@@ -123,9 +123,10 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         cache.dir.symlink("hub/models--org--tiny/blobs/loop-a", to: "loop-b")
         cache.dir.symlink("hub/models--org--tiny/blobs/loop-b", to: "loop-a")
         cache.dir.symlink("\(cache.snapshotRel)/loop.bin", to: "../../blobs/loop-a")
+        cache.dir.symlink("\(cache.snapshotRel)/folder.bin", to: "../../blobs")
         let findings = failures(try cache.check())
-        #expect(findings.map(\.kind) == [.danglingSymlink, .symlinkCycle])
-        #expect(findings.map(\.path) == ["config.json", "loop.bin"])
+        #expect(findings.map(\.kind) == [.danglingSymlink, .notRegularFile, .symlinkCycle])
+        #expect(findings.map(\.path) == ["config.json", "folder.bin", "loop.bin"])
         #expect(findings[0].message.contains("does not exist"))
     }
 
@@ -178,6 +179,21 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         #expect(escapes == ["direct.bin", "hop.bin", "out.bin", "up.bin"])
         #expect(failures(findings).count == 4)
         #expect(try cache.snapshot().files().count == 3)
+    }
+
+    @Test func linkTargetsAreResolvedAsTheKernelDoes() throws {
+        // `inner/../../../blobs/ID` reads as repo/blobs/ID lexically, but `inner` is a symlink to a folder elsewhere,
+        // so the kernel (and any program opening the link) lands outside the cache: refused, never read.
+        let cache = Cache()
+        let outside = TempDir()
+        outside.write("p/q/r/.keep", "")
+        outside.write("blobs/\(configID)", "evil")
+        cache.dir.symlink("\(cache.snapshotRel)/inner", to: outside.path + "/p/q/r")
+        cache.dir.symlink("\(cache.snapshotRel)/trick.bin", to: "inner/../../../blobs/\(configID)")
+        let findings = try cache.check()
+        #expect(findings.contains { $0.kind == .symlinkEscapes && $0.path == "trick.bin" })
+        #expect(findings.contains { $0.kind == .symlinkEscapes && $0.path == "inner" })
+        #expect(try cache.snapshot().files().map(\.path) == ["config.json", "model.safetensors", "sub/tokenizer.json"])
     }
 
     @Test func corruptedBlobsOfTheSameSizeFail() throws {

@@ -220,15 +220,23 @@ private struct SnapshotWalker {
                     message: "symlink with an absolute target \(ModelPath.quoted(target)); the Hugging Face cache writes "
                         + "relative links, and an absolute one breaks when the cache is moved or mounted elsewhere"))
             }
-            var candidate = normalizePath(absolute ? target : parentPath(current) + "/" + target)
-            // Resolve symlinks in the folders above the candidate so that containment is judged on real paths.
-            let parent = parentPath(candidate)
-            guard let realParent = realPath(parent) else {
+            // Resolve the target's folder part as the kernel does (symlinked folders and `..` in order), so that
+            // containment is judged on, and the content read from, the file any program opening the link would get.
+            let slash = target.lastIndex(of: "/")
+            let base = slash.map { String(target[target.index(after: $0)...]) } ?? target
+            let folderPart = slash.map { $0 == target.startIndex ? "/" : String(target[..<$0]) } ?? ""
+            let folder = absolute ? folderPart : (folderPart.isEmpty ? parentPath(current) : parentPath(current) + "/" + folderPart)
+            guard !base.isEmpty, base != ".", base != ".." else {
+                scan.findings.append(Finding(.notRegularFile, path: relPath,
+                    message: "symlink to a folder, not a regular file (to \(ModelPath.quoted(target)))"))
+                return
+            }
+            guard let realFolder = realPath(folder) else {
                 scan.findings.append(Finding(.danglingSymlink, path: relPath,
                     message: "dangling symlink: \(ModelPath.quoted(target)) does not exist" + blobNote(blob)))
                 return
             }
-            candidate = joinPath(realParent, lastComponent(candidate))
+            let candidate = joinPath(realFolder, base)
 
             let inRepo = isInside(candidate, snapshot.repoFolder)
             let inShared = isInside(candidate, sharedBlobs)
@@ -546,17 +554,6 @@ func lastComponent(_ path: String) -> String {
 
 func joinPath(_ a: String, _ b: String) -> String {
     a.hasSuffix("/") ? a + b : a + "/" + b
-}
-
-/// Removes `.`, empty components and `..` (lexically; `..` above the root stays at the root).
-func normalizePath(_ path: String) -> String {
-    var parts = [Substring]()
-    for c in path.split(separator: "/", omittingEmptySubsequences: true) {
-        if c == "." { continue }
-        if c == ".." { _ = parts.popLast(); continue }
-        parts.append(c)
-    }
-    return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
 }
 
 /// Whether `path` is `folder` or below it (both canonical).
