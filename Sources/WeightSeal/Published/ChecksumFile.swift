@@ -19,6 +19,10 @@ public struct ChecksumEntry: Sendable, Hashable {
     /// 1-based line number in the checksum file (0 for entries not read from a file).
     public var line: Int
 
+    /// - Parameters:
+    ///   - path: model-relative path (not escaped).
+    ///   - sha256: the 32-byte digest.
+    ///   - line: 1-based line number it was read from, or 0.
     public init(path: String, sha256: [UInt8], line: Int = 0) {
         self.path = path
         self.sha256 = sha256

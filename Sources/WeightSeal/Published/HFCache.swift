@@ -76,9 +76,10 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         try scan().entries.map { (path: $0.path, fsPath: $0.fsPath, size: $0.size) }
     }
 
-    /// The snapshot as a folder walk for ``ModelVerifier``: the resolved files (``files()``) plus a finding, with its
-    /// path, for each entry that does not resolve (dangling, escaping or absolute link, cycle, fifo, non-UTF-8 name).
-    /// A verifier that counts those paths as accounted for reports a dangling link as such, not as `missing`.
+    /// The snapshot as a folder walk for ``ModelVerifier``: the resolved files (``files()``) plus one failing finding,
+    /// with its path, for each entry that does not resolve (dangling or escaping link, cycle, link to a folder, fifo,
+    /// non-UTF-8 name). A verifier that counts those paths as accounted for reports a dangling link as such, not as
+    /// `missing`. Warnings about entries that do resolve (absolute links) are not here but in ``HFCache/check(snapshot:hasher:includingWalkFindings:)``.
     /// - Throws: ``WeightSealError/Code/io`` when the snapshot folder cannot be read.
     public func listing() throws(WeightSealError) -> FolderListing {
         let s = try scan()
@@ -106,7 +107,10 @@ public struct HFCacheSnapshot: Sendable, Hashable {
 
     struct Scan: Sendable {
         var entries: [Entry] = []
+        /// Entries that do not resolve to a regular file (each names its path).
         var findings: [Finding] = []
+        /// Warnings about entries that do resolve (absolute links).
+        var warnings: [Finding] = []
     }
 
     func scan() throws(WeightSealError) -> Scan {
@@ -216,7 +220,7 @@ private struct SnapshotWalker {
             let absolute = target.hasPrefix("/")
             if absolute && !reportedAbsolute {
                 reportedAbsolute = true
-                scan.findings.append(Finding(.absoluteSymlink, .warning, path: relPath,
+                scan.warnings.append(Finding(.absoluteSymlink, .warning, path: relPath,
                     message: "symlink with an absolute target \(ModelPath.quoted(target)); the Hugging Face cache writes "
                         + "relative links, and an absolute one breaks when the cache is moved or mounted elsewhere"))
             }
@@ -385,9 +389,10 @@ public enum HFCache {
     /// cache's bookkeeping.
     ///
     /// Findings: ``Finding/Kind/blobNameMismatch`` (failure) naming the snapshot path and the blob;
-    /// ``Finding/Kind/unreadable`` when a blob cannot be hashed; the walk's findings (``listing()``: dangling,
-    /// escaping and absolute links, cycles) unless `includingWalkFindings` is false (pass false when the verifier
-    /// already walked with ``HFCacheSnapshot/listing()``); ``Finding/Kind/emptySnapshot`` for a snapshot without
+    /// ``Finding/Kind/unreadable`` when a blob cannot be hashed; the walk's failures (``HFCacheSnapshot/listing()``:
+    /// dangling and escaping links, cycles) unless `includingWalkFindings` is false (pass false when the verifier
+    /// already walked with ``HFCacheSnapshot/listing()``); ``Finding/Kind/absoluteSymlink`` warnings (always);
+    /// ``Finding/Kind/emptySnapshot`` for a snapshot without
     /// files; notes: ``Finding/Kind/blobNameUnchecked`` (copy-mode files, blob names that are no hash),
     /// ``Finding/Kind/cacheBookkeeping`` (`.no_exist/<revision>`, the repository's `.locks/`, `*.incomplete` blobs).
     /// Each blob is hashed once, however many entries link to it.
@@ -455,6 +460,7 @@ public enum HFCache {
             return ([Finding(.unreadable, message: error.message)], [], [:])
         }
         if includingWalkFindings { findings += scan.findings }
+        findings += scan.warnings
         if scan.entries.isEmpty && scan.findings.isEmpty {
             findings.append(Finding(.emptySnapshot, message: "cache snapshot \(snapshot.snapshotPath) holds no file"))
         }
