@@ -84,6 +84,18 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         #expect(located == s)
     }
 
+    @Test func ignorePathsLeaveEntriesOut() throws {
+        let cache = Cache()
+        cache.dir.symlink("\(cache.snapshotRel)/extra/gone.bin", to: "../../../blobs/\(String(repeating: "0", count: 64))")
+        let s = try cache.snapshot()
+        #expect(try s.listing().findings.map(\.path) == ["extra/gone.bin"])
+        let listing = try s.listing(ignorePaths: ["extra", "sub/tokenizer.json"])
+        #expect(listing.findings.isEmpty)
+        #expect(listing.files.map(\.path) == ["config.json", "model.safetensors"])
+        #expect(listing.files.allSatisfy(\.viaSymlink))
+        #expect(try s.files(ignorePaths: ["config.json"]).map(\.path) == ["model.safetensors", "sub/tokenizer.json"])
+    }
+
     @Test func copyModePassesWithANote() throws {
         let cache = Cache(copyMode: true)
         let s = try cache.snapshot()

@@ -70,19 +70,20 @@ public struct HFCacheSnapshot: Sendable, Hashable {
     /// The snapshot's regular files as the verifier must read them: model-relative path (`/`-separated, as on the
     /// Hub), the resolved file to open, and its size in bytes; sorted by path bytes.
     ///
-    /// Only entries that resolve under the rules above are listed; the others are findings of ``listing()``.
+    /// Only entries that resolve under the rules above are listed; the others are findings of ``listing(ignorePaths:)``.
+    /// - Parameter ignorePaths: exact relative paths left out (a folder and all below it), as in ``Reference/ignorePaths``.
     /// - Throws: ``WeightSealError/Code/io`` when the snapshot folder cannot be read.
-    public func files() throws(WeightSealError) -> [(path: String, fsPath: String, size: UInt64)] {
-        try scan().entries.map { (path: $0.path, fsPath: $0.fsPath, size: $0.size) }
+    public func files(ignorePaths: [String] = []) throws(WeightSealError) -> [(path: String, fsPath: String, size: UInt64)] {
+        try scan(ignorePaths: ignorePaths).entries.map { (path: $0.path, fsPath: $0.fsPath, size: $0.size) }
     }
 
-    /// The snapshot as a folder walk for ``ModelVerifier``: the resolved files (``files()``) plus one failing finding,
+    /// The snapshot as a folder walk for ``ModelVerifier``: the resolved files (``files(ignorePaths:)``) plus one failing finding,
     /// with its path, for each entry that does not resolve (dangling or escaping link, cycle, link to a folder, fifo,
     /// non-UTF-8 name). A verifier that counts those paths as accounted for reports a dangling link as such, not as
-    /// `missing`. Warnings about entries that do resolve (absolute links) are not here but in ``HFCache/check(snapshot:hasher:includingWalkFindings:)``.
+    /// `missing`. `ignorePaths` as in ``files(ignorePaths:)``. Warnings about entries that do resolve (absolute links) are not here but in ``HFCache/check(snapshot:hasher:includingWalkFindings:)``.
     /// - Throws: ``WeightSealError/Code/io`` when the snapshot folder cannot be read.
-    public func listing() throws(WeightSealError) -> FolderListing {
-        let s = try scan()
+    public func listing(ignorePaths: [String] = []) throws(WeightSealError) -> FolderListing {
+        let s = try scan(ignorePaths: ignorePaths)
         return FolderListing(
             files: s.entries.map { WalkedFile(path: $0.path, fsPath: $0.fsPath, size: $0.size, viaSymlink: $0.viaSymlink) },
             findings: s.findings)
@@ -113,12 +114,12 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         var warnings: [Finding] = []
     }
 
-    func scan() throws(WeightSealError) -> Scan {
+    func scan(ignorePaths: [String] = []) throws(WeightSealError) -> Scan {
         var st = stat()
         guard lstat(snapshotPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw WeightSealError(.io, "cannot read cache snapshot \(snapshotPath): not a readable folder")
         }
-        var walker = SnapshotWalker(snapshot: self)
+        var walker = SnapshotWalker(snapshot: self, ignorePaths: ignorePaths)
         walker.walk(fsDir: snapshotPath, relative: [], depth: 0)
         guard !walker.rootUnreadable else {
             throw WeightSealError(.io, "cannot read cache snapshot \(snapshotPath): \(walker.rootError)")
@@ -132,12 +133,14 @@ private struct SnapshotWalker {
     let snapshot: HFCacheSnapshot
     let repoBlobs: String
     let sharedBlobs: String
+    let ignorePaths: [String]
     var scan = HFCacheSnapshot.Scan()
     var rootUnreadable = false
     var rootError = ""
 
-    init(snapshot: HFCacheSnapshot) {
+    init(snapshot: HFCacheSnapshot, ignorePaths: [String]) {
         self.snapshot = snapshot
+        self.ignorePaths = ignorePaths
         repoBlobs = joinPath(snapshot.repoFolder, "blobs")
         sharedBlobs = joinPath(snapshot.cacheDirectory, "blobs")
     }
@@ -174,6 +177,7 @@ private struct SnapshotWalker {
             }
             let rel = relative + [name]
             let relPath = rel.joined(separator: "/")
+            if ModelPath.isIgnored(relPath, by: ignorePaths) { continue }
             let fsPath = fsDir + "/" + name
             if scan.entries.count >= Limits.maxFiles {
                 scan.findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
@@ -389,9 +393,9 @@ public enum HFCache {
     /// cache's bookkeeping.
     ///
     /// Findings: ``Finding/Kind/blobNameMismatch`` (failure) naming the snapshot path and the blob;
-    /// ``Finding/Kind/unreadable`` when a blob cannot be hashed; the walk's failures (``HFCacheSnapshot/listing()``:
+    /// ``Finding/Kind/unreadable`` when a blob cannot be hashed; the walk's failures (``HFCacheSnapshot/listing(ignorePaths:)``:
     /// dangling and escaping links, cycles) unless `includingWalkFindings` is false (pass false when the verifier
-    /// already walked with ``HFCacheSnapshot/listing()``); ``Finding/Kind/absoluteSymlink`` warnings (always);
+    /// already walked with ``HFCacheSnapshot/listing(ignorePaths:)``); ``Finding/Kind/absoluteSymlink`` warnings (always);
     /// ``Finding/Kind/emptySnapshot`` for a snapshot without
     /// files; notes: ``Finding/Kind/blobNameUnchecked`` (copy-mode files, blob names that are no hash),
     /// ``Finding/Kind/cacheBookkeeping`` (`.no_exist/<revision>`, the repository's `.locks/`, `*.incomplete` blobs).
