@@ -36,7 +36,9 @@ extension Finding.Kind {
 ///   does not exist is a ``Finding/Kind/danglingSymlink`` failure, one that leaves the allowed folders is a
 ///   ``Finding/Kind/symlinkEscapes`` failure;
 /// - at most ``Limits/maxSymlinkHops`` hops (then ``Finding/Kind/symlinkCycle``); a link to a folder, fifo or
-///   device is ``Finding/Kind/notRegularFile``. Folders of the snapshot itself are walked without following links.
+///   device is ``Finding/Kind/notRegularFile``. Folders of the snapshot itself are walked without following links;
+/// - each hop's folder part is resolved with `realpath` (symlinked folders and `..` in the kernel's order), so the
+///   file judged and hashed is the one any program opening the link gets.
 public struct HFCacheSnapshot: Sendable, Hashable {
     /// The snapshot folder, canonical (symlinks in its own path resolved).
     public var snapshotPath: String
