@@ -1,5 +1,6 @@
 import Foundation
 #if canImport(Glibc)
+import CoreFoundation  // Linux: `stat` may be imported through CoreFoundation in a batch (MemberImportVisibility)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
