@@ -52,7 +52,9 @@ extension WeightSealCommand {
             case .weightseal:
                 text = try manifest.prettyJSON() + [10]
             case .sha256sums:
-                text = Array(sha256sumsText(manifest).utf8)
+                text = Array(ChecksumFile.render(entries: manifest.files.map {
+                    ChecksumEntry(path: $0.path, sha256: [UInt8](hexString: $0.sha256) ?? [])
+                }).utf8)
             }
             guard let output else {
                 writeAll(1, text)
@@ -74,21 +76,6 @@ struct HashSummary: Codable {
     var files: Int
     var bytes: UInt64
     var root: String
-}
-
-/// GNU `sha256sum` lines for a manifest's files, with coreutils escaping of `\` and newlines.
-func sha256sumsText(_ manifest: ModelManifest) -> String {
-    var out = ""
-    for f in manifest.files {
-        if f.path.contains("\\") || f.path.contains("\n") || f.path.contains("\r") {
-            let escaped = f.path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
-                .replacingOccurrences(of: "\r", with: "\\r")
-            out += "\\\(f.sha256)  \(escaped)\n"
-        } else {
-            out += "\(f.sha256)  \(f.path)\n"
-        }
-    }
-    return out
 }
 
 /// `path` relative to `directory` when it lies inside it, `/`-separated.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import WeightSeal
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #endif
 

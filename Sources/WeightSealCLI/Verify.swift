@@ -24,6 +24,15 @@ extension WeightSealCommand {
         @Option(help: "An unsigned Hugging Face tree listing (JSON of /api/models/{repo}/tree/{rev}?recursive=true).", completion: .file())
         var hfTree: String?
 
+        @Option(help: "Verify the Hugging Face cache snapshot of this repository (ORG/NAME) instead of DIR.")
+        var hfCache: String?
+
+        @Option(help: "With --hf-cache: the revision (commit or ref); default: refs/main.")
+        var revision: String?
+
+        @Option(help: "With --hf-cache: the hub cache folder (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub).", completion: .directory)
+        var cacheDir: String?
+
         @OptionGroup var trust: TrustOptions
 
         @Option(help: "License policy file (JSON: {\"allow\": [SPDX ids], \"deny\": [SPDX ids]}).", completion: .file())
@@ -44,19 +53,29 @@ extension WeightSealCommand {
         @OptionGroup var hashing: HashingOptions
 
         func validate() throws {
-            if directory == nil { throw ValidationError("give the model folder") }
+            if directory == nil && hfCache == nil { throw ValidationError("give the model folder (or --hf-cache ORG/NAME)") }
+            if directory != nil && hfCache != nil { throw ValidationError("give the model folder or --hf-cache, not both") }
+            if (revision != nil || cacheDir != nil) && hfCache == nil { throw ValidationError("--revision and --cache-dir go with --hf-cache") }
             if licensePolicy != nil && !allowLicense.isEmpty { throw ValidationError("give --license-policy or --allow-license, not both") }
-            let unsigned = checksums != nil || hfTree != nil
-            if !unsigned && !trust.isGiven {
-                throw ValidationError("give --key or --certificate-roots to check the signature (or --checksums / --hf-tree for an unsigned list)")
-            }
             if signature != nil && !trust.isGiven { throw ValidationError("--signature needs --key or --certificate-roots") }
         }
 
         func run() async throws {
-            let dir = directory ?? "."
+            var dir = directory ?? "."
+            var snapshot: HFCacheSnapshot?
+            if let hfCache {
+                snapshot = try HFCache.locate(repo: hfCache, revision: revision, cacheDir: cacheDir)
+            } else {
+                snapshot = HFCacheSnapshot.detect(path: dir)
+            }
+            if let snapshot { dir = snapshot.snapshotPath }
+            let unsigned = checksums != nil || hfTree != nil
+            if !unsigned && !trust.isGiven && snapshot == nil {
+                throw ValidationError("give --key or --certificate-roots to check the signature (or --checksums / --hf-tree for an unsigned list)")
+            }
             var reports = [VerificationReport]()
-            let verifier = ModelVerifier(policy: .init(ignoreUnsignedFiles: ignoreUnsignedFiles, jobs: hashing.jobs))
+            let verifier = ModelVerifier(policy: .init(ignoreUnsignedFiles: ignoreUnsignedFiles, jobs: hashing.jobs,
+                                                       cacheRepositoryFolder: snapshot?.repoFolder))
             let progress = ProgressLine()
             if let trustMaterial = try trust.load() {
                 let sigPath = signature ?? (dir as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
@@ -76,9 +95,8 @@ extension WeightSealCommand {
             }
             if let checksums {
                 let reference = try checksumReference(checksums)
-                var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
+                let report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
                 progress.finish()
-                report.add([])
                 reports.append(report)
             }
             if let hfTree {
@@ -86,6 +104,15 @@ extension WeightSealCommand {
                 let report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
                 progress.finish()
                 reports.append(report)
+            }
+            if let snapshot {
+                if reports.isEmpty {
+                    reports.append(await HFCache.verify(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs)))
+                } else {
+                    // Each blob must also match its own content-addressed name.
+                    reports[0].add(await HFCache.check(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs),
+                                                       includingWalkFindings: false))
+                }
             }
             if json {
                 printOut(reports.count == 1 ? jsonText(reports[0]) : jsonText(reports))

@@ -5,16 +5,13 @@ import WeightSeal
 extension WeightSealCommand.Verify {
     func extraChecks(root: String, signed: SignedReference, report: VerificationReport) async throws -> [Finding] { [] }
     func checksumReference(_ path: String) throws -> Reference {
-        throw WeightSealError(.unsupportedFormat, "--checksums is not supported yet")
+        ChecksumFile.reference(entries: try ChecksumFile.load(file: path), label: path)
     }
     func hfTreeReference(_ path: String) throws -> Reference {
-        throw WeightSealError(.unsupportedFormat, "--hf-tree is not supported yet")
+        try HFTree.load(file: path)
     }
 }
 
 extension WeightSealCommand.Sign {
     func resolveLicense(builder: ManifestBuilder) throws -> LicenseRecord? { nil }
-    func omsStatement(builder: ManifestBuilder, progress: ProgressLine) async throws -> ([UInt8], Int, UInt64, [Finding]) {
-        throw WeightSealError(.unsupportedFormat, "--format oms is not supported yet")
-    }
 }

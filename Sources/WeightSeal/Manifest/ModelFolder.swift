@@ -16,6 +16,13 @@ public struct WalkedFile: Sendable, Hashable {
     public var size: UInt64
     /// Whether the entry was reached through a symlink.
     public var viaSymlink: Bool
+
+    public init(path: String, fsPath: String, size: UInt64, viaSymlink: Bool) {
+        self.path = path
+        self.fsPath = fsPath
+        self.size = size
+        self.viaSymlink = viaSymlink
+    }
 }
 
 /// The regular files under a root, and what was found that is not one.

@@ -1,4 +1,6 @@
+#if canImport(Glibc)
 import CoreFoundation
+#endif
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -39,6 +40,9 @@ public struct ModelVerifier: Sendable {
                 throw WeightSealError(.io, "\(root) is a file, but \(reference.label) describes a folder")
             }
             listing = FolderListing(files: [WalkedFile(path: ".", fsPath: root, size: UInt64(st.st_size), viaSymlink: false)], findings: [])
+        } else if policy.cacheRepositoryFolder != nil, let snapshot = HFCacheSnapshot.detect(path: root) {
+            // The cache's documented link chain (snapshot -> blobs -> shared blobs) is followed only here.
+            listing = try snapshot.listing(ignorePaths: reference.ignorePaths)
         } else {
             listing = try ModelFolder.list(root: root, options: .init(
                 ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: policy.cacheRepositoryFolder))
@@ -177,6 +181,16 @@ public struct ModelVerifier: Sendable {
             status[u.path] = .init(path: u.path, status: .unexpected, size: u.size)
         }
 
+        // Files the signer chose to leave out (beyond the usual git and signature files) are worth a note:
+        // they are present but nothing vouches for them (a model card that carries the license, say).
+        let routine: Set<String> = Set(ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile])
+        for ignored in reference.ignorePaths where !routine.contains(ignored) && ModelPath.problem(ignored) == nil {
+            var st2 = stat()
+            if lstat(root + "/" + ignored, &st2) == 0 {
+                findings.append(Finding(.outsideSignature, .note, path: ignored,
+                    message: "present but outside the \(reference.isSigned ? "signature" : "reference"): the signer excluded it, so nothing vouches for its content"))
+            }
+        }
         if !reference.isSigned {
             findings.append(Finding(.unsignedReference, .note, message: "\(reference.label) is not signed: it proves only that the files match that list"))
         }
