@@ -35,8 +35,9 @@ func renderReport(_ r: VerificationReport, model: String) -> String {
     return lines.joined(separator: "\n")
 }
 
-private func kindName(_ k: Reference.Kind) -> String {
+private func kindName(_ k: Reference.Kind?) -> String {
     switch k {
+    case nil: return "signature not verified"
     case .weightsealManifest: return "weightseal manifest"
     case .omsManifest: return "OMS v1.0 manifest"
     case .checksumFile: return "checksum file"

@@ -80,7 +80,11 @@ extension WeightSealCommand {
             if let trustMaterial = try trust.load() {
                 let sigPath = signature ?? (dir as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
                 let signed = try await SignedReference.load(signatureFile: sigPath, trust: trustMaterial)
-                if let reference = signed.reference, signed.isVerified {
+                if var reference = signed.reference, signed.isVerified {
+                    // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
+                    if let rel = relativePath(of: sigPath, inside: dir), !reference.ignorePaths.contains(rel) {
+                        reference.ignorePaths.append(rel)
+                    }
                     var report = try await verifier.verify(root: dir, reference: reference, signer: signed.signer, progress: progress.handler)
                     progress.finish()
                     report.add(signed.findings)
@@ -89,7 +93,7 @@ extension WeightSealCommand {
                 } else {
                     // A payload that fails its signature is not read further.
                     reports.append(VerificationReport(
-                        reference: .init(kind: .weightsealManifest, label: sigPath, signed: true, signer: signed.signer),
+                        reference: .init(kind: signed.reference?.kind, label: sigPath, signed: true, signer: signed.signer),
                         findings: signed.findings))
                 }
             }

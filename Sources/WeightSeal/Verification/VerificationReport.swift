@@ -9,7 +9,8 @@ public struct VerificationReport: Codable, Sendable {
 
     /// Where the expected values came from.
     public struct ReferenceInfo: Codable, Sendable {
-        public var kind: Reference.Kind
+        /// `nil` when the signature did not verify: an unverified payload is not read, so its format is unknown.
+        public var kind: Reference.Kind?
         /// The signature, checksum or listing file.
         public var label: String
         /// Whether a signature was checked; unsigned references prove only that the files match the list.
@@ -17,7 +18,7 @@ public struct VerificationReport: Codable, Sendable {
         /// Who signed: the key hint or the certificate subject and identities.
         public var signer: String?
 
-        public init(kind: Reference.Kind, label: String, signed: Bool, signer: String? = nil) {
+        public init(kind: Reference.Kind?, label: String, signed: Bool, signer: String? = nil) {
             self.kind = kind
             self.label = label
             self.signed = signed
