@@ -112,9 +112,15 @@ public enum LicenseScanner {
         return scan
     }
 
-    /// Whether a file name (lower-cased, last path component) is a license text file.
+    /// Whether a file name (lower-cased, last path component) is a license text file: `license`, `licence`,
+    /// `copying` or `use_policy`, alone or followed by `.`, `-` or `_` (`LICENSE.txt`, `LICENSE-MODEL`,
+    /// `USE_POLICY.md`; not `licensed.json`).
     public static func isLicenseFileName(_ lowercasedName: String) -> Bool {
-        ["license", "licence", "copying", "use_policy"].contains { lowercasedName.hasPrefix($0) }
+        for stem in ["license", "licence", "copying", "use_policy"] where lowercasedName.hasPrefix(stem) {
+            let rest = lowercasedName.dropFirst(stem.count)
+            if rest.isEmpty || rest.first == "." || rest.first == "-" || rest.first == "_" { return true }
+        }
+        return false
     }
 
     /// The model-relative path a `license_link` names, or `nil` for an external URL.
