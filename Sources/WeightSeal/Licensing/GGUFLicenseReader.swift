@@ -80,12 +80,12 @@ public enum GGUFLicenseReader {
             }
         }
 
-        func string(what: String) throws(WeightSealError) -> String {
-            let length = try reader.readUInt64(bigEndian: bigEndian, what: what)
+        func string(what: @autoclosure () -> String) throws(WeightSealError) -> String {
+            let length = try reader.readUInt64(bigEndian: bigEndian, what: what())
             guard length <= UInt64(Limits.maxLicenseGGUFStringBytes) else {
-                throw WeightSealError(.limitExceeded, "\(ModelPath.quoted(path)): \(what) is \(length) bytes, more than \(Limits.maxLicenseGGUFStringBytes)")
+                throw WeightSealError(.limitExceeded, "\(ModelPath.quoted(path)): \(what()) is \(length) bytes, more than \(Limits.maxLicenseGGUFStringBytes)")
             }
-            return String(decoding: try reader.read(Int(length), what: what), as: UTF8.self)
+            return String(decoding: try reader.read(Int(length), what: what()), as: UTF8.self)
         }
 
         func skipValue(type: UInt32, depth: Int, key: String) throws(WeightSealError) {
@@ -115,6 +115,10 @@ public enum GGUFLicenseReader {
                 // Each element takes at least 8 bytes, so the count is bounded by the file size.
                 let (minimum, overflow) = count.multipliedReportingOverflow(by: 8)
                 guard !overflow, minimum <= reader.remaining else { throw reader.truncated("the array \(key)") }
+                if elementType == Self.stringType {
+                    try reader.skipStrings(count, bigEndian: bigEndian, what: "the array \(key)")
+                    return
+                }
                 var i: UInt64 = 0
                 while i < count {
                     try skipValue(type: elementType, depth: depth + 1, key: key)
