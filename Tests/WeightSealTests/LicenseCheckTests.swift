@@ -173,6 +173,19 @@ struct LicenseCheckTests {
         #expect(strict.allSatisfy { $0.severity == .failure })
     }
 
+    /// BLOOMChat's history: an empty `license:` (YAML null) is incomplete, and signing it records no expression.
+    @Test func emptyLicenseKey() throws {
+        for card in ["license:", "license: ~", "license: null", "license: \"\""] {
+            let files = ["README.md": F.card(card)]
+            let (record, paths) = try signedRecord(files)
+            #expect(record.expression == nil)
+            #expect(record.declarations == [.init(path: "README.md", field: "license", value: "")])
+            let f = LicenseCheck.check(signed: record, scan: try F.scan(files), signedPaths: paths, policy: nil)
+            #expect(f.map(\.kind) == [.licenseIncomplete], "\(card)")
+            #expect(f.first?.message.contains("empty") == true)
+        }
+    }
+
     /// F16 C: `license_name` given, a non-standard `license_url`, no `license_link`.
     @Test func f16C() throws {
         let files = ["README.md": F.card("""

@@ -49,7 +49,9 @@ public struct ModelCardFrontMatter: Sendable {
             switch key {
             case "license":
                 if let s = value.scalar {
-                    card.license = [s.string]
+                    // A plain `license:`, `license: ~` or `license: null` is YAML null: an empty declaration.
+                    let isNull = s.style == .plain && ["", "~", "null", "Null", "NULL"].contains(s.string)
+                    card.license = [isNull ? "" : s.string]
                 } else if let seq = value.sequence {
                     card.license = seq.compactMap { $0.scalar?.string }
                     if card.license.isEmpty { card.license = [""] }
