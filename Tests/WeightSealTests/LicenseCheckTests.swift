@@ -224,3 +224,44 @@ struct LicenseCheckTests {
         #expect(f3.isEmpty, "\(f3)")
     }
 }
+
+@Suite("License record in a signed manifest")
+struct LicenseManifestTests {
+    typealias F = LicenseFixtures
+
+    /// The sign → statement → parse → verify path with the one-call helpers the CLI uses.
+    @Test func recordSurvivesTheStatementAndVerifies() async throws {
+        let files: [String: [UInt8]] = [
+            "README.md": F.card("license: apache-2.0"),
+            "LICENSE": F.text("Apache License\nVersion 2.0, January 2004\n"),
+            "model.gguf": F.gguf([("general.license", .string("apache-2.0"))]),
+        ]
+        let dir = try F.folder(files)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var builder = ManifestBuilder()
+        builder.signatureFile = nil
+        let walked = try builder.listFiles(root: dir.path).files
+        let (record, notes) = try LicenseResolver.resolve(files: walked, publisherChoice: nil)
+        #expect(notes.isEmpty)
+        #expect(record == LicenseRecord(expression: "Apache-2.0", declarations: [
+            .init(path: "README.md", field: "license", value: "apache-2.0"),
+            .init(path: "model.gguf", field: "general.license", value: "apache-2.0"),
+        ], files: ["LICENSE"]))
+        builder.license = record
+        let (manifest, _) = try await builder.build(root: dir.path)
+        let payload = try manifest.statementJSON()
+        #expect(String(decoding: payload, as: UTF8.self).contains(#""expression":"Apache-2.0""#))
+        let (parsed, _) = try ModelManifest.parseStatement(payload, label: "model.sig")
+        #expect(parsed.license == record)
+        #expect(LicenseCheck.check(manifest: parsed, files: walked, policy: nil).isEmpty)
+        let onlyMIT = try LicensePolicy(allow: ["MIT"])
+        #expect(LicenseCheck.check(manifest: parsed, files: walked, policy: onlyMIT).map(\.kind) == [.licenseNotAllowed])
+
+        // The card is edited after signing: the re-read declaration disagrees.
+        try Data(F.card("license: mit")).write(to: dir.appendingPathComponent("README.md"))
+        let after = try builder.listFiles(root: dir.path).files
+        let findings = LicenseCheck.check(manifest: parsed, files: after, policy: nil)
+        #expect(findings.map(\.kind).contains(.licenseMismatch))
+        #expect(findings.first { $0.kind == .licenseMismatch }?.actual == "MIT")
+    }
+}

@@ -69,6 +69,13 @@ public enum LicenseCheck {
         return findings
     }
 
+    /// Verification in one call: scans `files` (the folder as walked for verification) and runs
+    /// ``check(signed:scan:signedPaths:policy:strict:)`` with the signed manifest's license record and paths.
+    public static func check(manifest: ModelManifest, files: [WalkedFile], policy: LicensePolicy?, strict: Bool = false) -> [Finding] {
+        check(signed: manifest.license, scan: LicenseScanner.scan(files: files),
+              signedPaths: Set(manifest.files.map(\.path)), policy: policy, strict: strict)
+    }
+
     // MARK: - Signed vs re-read declarations
 
     static func compareDeclarations(signed: [LicenseDeclaration], found: [LicenseDeclaration]) -> [Finding] {

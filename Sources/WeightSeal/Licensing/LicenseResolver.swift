@@ -130,4 +130,12 @@ public enum LicenseResolver {
     public static func resolve(scan: LicenseScan, publisherChoice: String?) throws(WeightSealError) -> LicenseRecord {
         try resolve(declarations: scan.declarations, files: scan.files, publisherChoice: publisherChoice)
     }
+
+    /// Signing in one call: scans `files` (as listed by ``ManifestBuilder/listFiles(root:)``) and resolves.
+    /// - Returns: the record and the scan's warnings (unreadable metadata) to show the publisher.
+    /// - Throws: as ``resolve(declarations:files:publisherChoice:)``.
+    public static func resolve(files: [WalkedFile], publisherChoice: String?) throws(WeightSealError) -> (LicenseRecord, [Finding]) {
+        let scan = LicenseScanner.scan(files: files)
+        return (try resolve(scan: scan, publisherChoice: publisherChoice), scan.notes)
+    }
 }

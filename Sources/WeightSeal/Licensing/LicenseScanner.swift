@@ -45,11 +45,23 @@ public enum LicenseScanner {
     ///   - root: the model folder on disk.
     ///   - paths: the regular files to consider (others are not opened).
     public static func scan(root: String, paths: [String]) -> LicenseScan {
-        var scan = LicenseScan()
-        let present = Set(paths)
         let rootURL = URL(fileURLWithPath: root, isDirectory: true)
-        func fsPath(_ p: String) -> String { rootURL.appendingPathComponent(p).path }
-        let sorted = paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return scan(paths.map { ($0, rootURL.appendingPathComponent($0).path) })
+    }
+
+    /// Scans the files the folder walker listed (``ModelFolder/list(root:options:)``), opening each at its
+    /// `fsPath` (a followed symlink's target).
+    public static func scan(files: [WalkedFile]) -> LicenseScan {
+        scan(files.map { ($0.path, $0.fsPath) })
+    }
+
+    static func scan(_ entries: [(path: String, fsPath: String)]) -> LicenseScan {
+        var scan = LicenseScan()
+        var locations: [String: String] = [:]
+        for e in entries { locations[e.path] = e.fsPath }
+        let present = Set(locations.keys)
+        func fsPath(_ p: String) -> String { locations[p] ?? p }
+        let sorted = present.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 
         // Model card.
         if present.contains(modelCardPath) {
