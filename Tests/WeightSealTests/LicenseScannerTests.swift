@@ -98,6 +98,18 @@ struct LicenseScannerTests {
         #expect(try LicenseResolver.resolve(scan: scan, publisherChoice: nil).expression == "Apache-2.0")
     }
 
+    /// The whole real MiniLM folder (card + 90 MB safetensors): only the card declares, nothing is unreadable.
+    @Test(.enabled(if: LicenseScannerTests.realModels != nil))
+    func realMiniLMFolder() throws {
+        let dir = try #require(Self.realModels).appendingPathComponent("all-MiniLM-L6-v2")
+        let listing = try ModelFolder.list(root: dir.path, options: .init(ignorePaths: ManifestBuilder.defaultIgnorePaths, symlinks: .reject))
+        let scan = LicenseScanner.scan(files: listing.files)
+        #expect(scan.notes.isEmpty)
+        #expect(scan.declarations == [LicenseDeclaration(path: "README.md", field: "license", value: "apache-2.0")])
+        let (record, _) = try LicenseResolver.resolve(files: listing.files, publisherChoice: nil)
+        #expect(record.expression == "Apache-2.0")
+    }
+
     @Test func ggufGeneralLicense() throws {
         let gguf = F.gguf([
             ("general.architecture", .string("llama")),
