@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(CoreFoundation)
+// Once Yams (licensing) is imported in this module, `struct stat` is owned by CoreFoundation's clang module, and
+// MemberImportVisibility then wants that module imported here to read its fields.
+import CoreFoundation
+#endif
 #if canImport(Glibc)
 import CoreFoundation  // Linux: `stat` may be imported through CoreFoundation in a batch (MemberImportVisibility)
 import Glibc
