@@ -11,6 +11,7 @@ func renderReport(_ r: VerificationReport, model: String) -> String {
     if r.verdict == .verified {
         lines.append("VERIFIED \(model): \(total) files, \(formatBytes(bytes)) match \(source)")
         if let signer = r.reference.signer { lines.append("  signed by \(signer)") }
+        if let license = r.license { lines.append("  license \(license) (signed)") }
         if !r.reference.signed { lines.append("  note: an unsigned list proves only that the files match it, not who made it") }
         lines.append("  hashed \(formatBytes(r.bytesHashed)) in \(String(format: "%.2f", r.seconds)) s (\(rate))")
     } else {

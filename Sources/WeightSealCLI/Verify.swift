@@ -73,6 +73,8 @@ extension WeightSealCommand {
             if !unsigned && !trust.isGiven && snapshot == nil {
                 throw ValidationError("give --key or --certificate-roots to check the signature (or --checksums / --hf-tree for an unsigned list)")
             }
+            // A bad policy file stops before any hashing.
+            let policy = try loadLicensePolicy()
             var reports = [VerificationReport]()
             let verifier = ModelVerifier(policy: .init(ignoreUnsignedFiles: ignoreUnsignedFiles, jobs: hashing.jobs,
                                                        cacheRepositoryFolder: snapshot?.repoFolder))
@@ -88,7 +90,8 @@ extension WeightSealCommand {
                     var report = try await verifier.verify(root: dir, reference: reference, signer: signed.signer, progress: progress.handler)
                     progress.finish()
                     report.add(signed.findings)
-                    report.add(try await extraChecks(root: dir, signed: signed, report: report))
+                    report.add(try extraChecks(root: dir, reference: reference, manifest: signed.manifest, policy: policy))
+                    report.license = signed.manifest?.license?.expression
                     reports.append(report)
                 } else {
                     // A payload that fails its signature is not read further.
@@ -99,14 +102,16 @@ extension WeightSealCommand {
             }
             if let checksums {
                 let reference = try checksumReference(checksums)
-                let report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
+                var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
                 progress.finish()
+                report.add(try extraChecks(root: dir, reference: reference, manifest: nil, policy: policy))
                 reports.append(report)
             }
             if let hfTree {
                 let reference = try hfTreeReference(hfTree)
-                let report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
+                var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
                 progress.finish()
+                report.add(try extraChecks(root: dir, reference: reference, manifest: nil, policy: policy))
                 reports.append(report)
             }
             if let snapshot {

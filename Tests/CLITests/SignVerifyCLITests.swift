@@ -160,5 +160,35 @@ struct SignVerifyCLITests {
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
         let files = report?["files"] as? [[String: Any]] ?? []
         #expect(files.first { $0["path"] as? String == "model.safetensors" }?["size"] as? Int == 90_868_376)
+        #expect(report?["license"] as? String == "Apache-2.0")
+        // A policy allowing only MIT rejects the model; one allowing Apache-2.0 accepts it.
+        let mit = try run(["verify", repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
+                           "--signature", ex + "/model.sig", "--key", ex + "/TEST-ONLY-key.pub", "--allow-license", "MIT"])
+        #expect(mit.status == 1)
+        #expect(mit.stdout.contains("licenseNotAllowed"))
+        #expect(try run(["verify", repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
+                         "--signature", ex + "/model.sig", "--key", ex + "/TEST-ONLY-key.pub", "--allow-license", "Apache-2.0"]).status == 0)
+    }
+
+    @Test("sign refuses disagreeing license declarations unless --license chooses; verify re-reads them")
+    func licenseConflict() throws {
+        let s = Scratch()
+        s.write("m/README.md", "---\nlicense: cc-by-nc-nd-4.0\n---\n# Model\n")
+        s.write("m/model.safetensors", bytes(1000, seed: 4))
+        try run(["keygen", "-o", s.p("k")])
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        #expect(try run(["verify", s.p("m"), "--key", s.p("k.pub")]).stdout.contains("license CC-BY-NC-ND-4.0 (signed)"))
+        let nd = try run(["verify", s.p("m"), "--key", s.p("k.pub"), "--allow-license", "CC-BY-NC-4.0"])
+        #expect(nd.status == 1)
+        #expect(nd.stdout.contains("licenseNotAllowed"))
+        s.write("m/LICENSE", "MIT License\n\nPermission is hereby granted, free of charge, to any person obtaining a copy")
+        s.write("m/README.md", "---\nlicense: other\n---\n# Model\n")
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        let lenient = try run(["verify", s.p("m"), "--key", s.p("k.pub")])
+        #expect(lenient.status == 0)
+        #expect(lenient.stdout.contains("WARN  \"README.md\"  licenseIncomplete"))
+        let strict = try run(["verify", s.p("m"), "--key", s.p("k.pub"), "--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.stdout.contains("FAIL  \"README.md\"  licenseIncomplete"))
     }
 }

@@ -48,6 +48,8 @@ public struct VerificationReport: Codable, Sendable {
     /// Files in path-byte order.
     public var files: [FileResult]
     public var findings: [Finding]
+    /// The signed SPDX license expression, when the reference records one.
+    public var license: String?
     /// Bytes read and hashed.
     public var bytesHashed: UInt64
     /// Wall-clock seconds spent.
