@@ -19,4 +19,24 @@ public enum Limits {
     /// Smallest and largest chunk size, in bytes.
     public static let minChunkSize = 4096
     public static let maxChunkSize = 1 << 34
+    /// Largest `*.safetensors.index.json` read, in bytes (64 MiB).
+    public static let maxShardIndexBytes = 64 * 1024 * 1024
+    /// Most key/value pairs and tensor infos read from one GGUF header, and most elements in one GGUF array.
+    public static let maxGGUFKeyValues: UInt64 = 1 << 20
+    public static let maxGGUFTensors: UInt64 = 1 << 22
+    public static let maxGGUFArrayLength: UInt64 = 1 << 26
+    /// Longest GGUF string, in bytes (16 MiB), and most bytes of GGUF header (KVs + tensor infos) read (1 GiB).
+    public static let maxGGUFStringBytes: UInt64 = 16 << 20
+    public static let maxGGUFHeaderBytes: UInt64 = 1 << 30
+    /// Most pickle bytes scanned per file or zip entry (1 GiB), longest text-opcode argument line (1 MiB),
+    /// deepest tracked pickle stack and most memo entries tracked.
+    public static let maxPickleScanBytes: UInt64 = 1 << 30
+    public static let maxPickleLineBytes = 1 << 20
+    public static let maxPickleStackDepth = 1 << 20
+    public static let maxPickleMemoEntries = 1 << 20
+    /// Most central-directory entries and bytes read from one zip archive.
+    public static let maxZipEntries = 1 << 20
+    public static let maxZipDirectoryBytes = 256 * 1024 * 1024
+    /// Deepest JSON nesting accepted in format headers.
+    public static let maxJSONDepth = 64
 }

@@ -1,0 +1,158 @@
+import Foundation
+import Testing
+@testable import WeightSeal
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Small files built by the format tests in a fresh temporary folder.
+final class FormatFixture {
+    let root: String
+
+    init() {
+        var template = Array("/tmp/weightseal-formats-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress) }
+        root = made.map { String(cString: $0) } ?? "/tmp/weightseal-formats-fallback-\(UInt64.random(in: 0...UInt64.max))"
+        if made == nil { mkdir(root, 0o700) }
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    @discardableResult
+    func write(_ path: String, _ bytes: [UInt8]) -> String {
+        let full = root + "/" + path
+        if let slash = full.lastIndex(of: "/") {
+            try? FileManager.default.createDirectory(atPath: String(full[..<slash]), withIntermediateDirectories: true)
+        }
+        FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        return full
+    }
+
+    func write(_ path: String, _ text: String) { write(path, Array(text.utf8)) }
+
+    func inspect(_ paths: [String]) -> InspectionReport { FormatInspector.inspect(root: root, paths: paths) }
+    func inspect(_ path: String) -> FileInspection { FormatInspector.inspectFile(root: root, path: path) }
+
+    /// A tiny safetensors: 8-byte LE length, JSON header padded with spaces to a multiple of 8, data.
+    static func safetensors(_ header: String, data: [UInt8]) -> [UInt8] {
+        var h = Array(header.utf8)
+        while h.count % 8 != 0 { h.append(0x20) }
+        return le64(UInt64(h.count)) + h + data
+    }
+
+    static func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: v >> (8 * UInt64($0))) } }
+    static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * UInt32($0))) } }
+    static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+
+    /// The FIELD-CASES F17 50-byte protocol-2 pickle: GLOBAL builtins print, 'VERIFIER-LOADED!', TUPLE1, REDUCE, STOP.
+    static let f17Pickle: [UInt8] = [0x80, 0x02] + Array("cbuiltins\nprint\n".utf8) + [0x71, 0x00, 0x58, 0x10, 0, 0, 0]
+        + Array("VERIFIER-LOADED!".utf8) + [0x71, 0x01, 0x85, 0x71, 0x02, 0x52, 0x71, 0x03, 0x2E]
+
+    /// A zip with the given entries, stored (method 0) unless `deflatedNames` lists them (then flagged as method 8).
+    static func zip(_ entries: [(String, [UInt8])], deflatedNames: Set<String> = []) -> [UInt8] {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        for (name, data) in entries {
+            let offset = UInt32(out.count)
+            let method: UInt16 = deflatedNames.contains(name) ? 8 : 0
+            let crc = crc32(data)
+            let n = Array(name.utf8)
+            out += le32(0x0403_4B50) + le16(20) + le16(0) + le16(method) + le16(0) + le16(0) + le32(crc)
+                + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(n.count)) + le16(0) + n + data
+            central += le32(0x0201_4B50) + le16(20) + le16(20) + le16(0) + le16(method) + le16(0) + le16(0) + le32(crc)
+                + le32(UInt32(data.count)) + le32(UInt32(data.count)) + le16(UInt16(n.count)) + le16(0) + le16(0)
+                + le16(0) + le16(0) + le32(0) + le32(offset) + n
+        }
+        let cdOffset = UInt32(out.count)
+        out += central
+        out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(entries.count)) + le16(UInt16(entries.count))
+            + le32(UInt32(central.count)) + le32(cdOffset) + le16(0)
+        return out
+    }
+
+    static func crc32(_ data: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in data {
+            c ^= UInt32(b)
+            for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
+        }
+        return ~c
+    }
+}
+
+extension Array where Element == Finding {
+    func of(_ kind: Finding.Kind) -> [Finding] { filter { $0.kind == kind } }
+}
+
+@Suite struct InspectTests {
+    @Test("F03: LFS pointer, Entry not found and an HTML page are placeholders, not parsed as their formats")
+    func f03Placeholders() throws {
+        let fx = FormatFixture()
+        let digest = [UInt8](repeating: 0xAB, count: 32)
+        let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:\(digest.hexString)\nsize 65600\n"
+        fx.write("model.safetensors", pointer)
+        fx.write("pytorch_model.bin", "Entry not found")
+        fx.write("tokenizer.json", "<!DOCTYPE html>\n<html><body>Error</body></html>\n")
+        let report = fx.inspect(["model.safetensors", "pytorch_model.bin", "tokenizer.json"])
+        #expect(report.files.map(\.format) == [.placeholder, .placeholder, .placeholder])
+        #expect(report.files.map(\.placeholder) == ["gitLFSPointer", "errorBody", "html"])
+        #expect(report.findings.map(\.kind) == [.placeholder, .placeholder, .placeholder])
+        #expect(report.findings.allSatisfy { $0.severity == .failure })
+        #expect(report.findings.of(.formatInvalid).isEmpty)
+        #expect(report.summary == InspectionReport.Summary(files: 3, failures: 3, warnings: 0, notes: 0))
+        #expect(report.hasProblems)
+    }
+
+    @Test("a clean folder has no problems; the report encodes to JSON with the schema id and decodes back")
+    func cleanFolderAndJSON() throws {
+        let fx = FormatFixture()
+        fx.write("model.safetensors", FormatFixture.safetensors(#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: Array(repeating: 1, count: 16)))
+        fx.write("config.json", #"{"model_type":"bert"}"#)
+        fx.write("README.md", "# model\n")
+        let report = fx.inspect(["README.md", "config.json", "model.safetensors"])
+        #expect(!report.hasProblems)
+        #expect(report.findings.isEmpty)
+        #expect(report.files.map(\.format) == [.other, .other, .safetensors])
+        #expect(report.files[2].tensorCount == 1)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(report)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["schema"] as? String == "https://weightseal.dev/schemas/inspect-report-v1.schema.json")
+        #expect((object["files"] as? [Any])?.count == 3)
+        let back = try JSONDecoder().decode(InspectionReport.self, from: data)
+        #expect(back == report)
+    }
+
+    @Test("an unreadable path is a finding, not a crash")
+    func missingFile() {
+        let fx = FormatFixture()
+        let f = fx.inspect("nope.safetensors")
+        #expect(f.format == .unreadable)
+        #expect(f.findings.map(\.kind) == [.unreadable])
+    }
+
+    @Test("an empty weight file is a placeholder; an empty __init__.py is not")
+    func emptyFiles() {
+        let fx = FormatFixture()
+        fx.write("model.safetensors", [])
+        fx.write("__init__.py", [])
+        let r = fx.inspect(["model.safetensors", "__init__.py"])
+        #expect(r.files[0].placeholder == "empty")
+        #expect(r.files[0].findings.map(\.kind) == [.placeholder])
+        #expect(r.files[1].findings.isEmpty)
+    }
+
+    @Test("GGUF content in a .safetensors file is an extension mismatch and is parsed as GGUF")
+    func ggufNamedSafetensors() {
+        let fx = FormatFixture()
+        fx.write("weights.safetensors", GGUFBuilder(kv: [("general.architecture", .string("llama"))]).bytes())
+        let f = fx.inspect("weights.safetensors")
+        #expect(f.format == .gguf)
+        #expect(f.findings.map(\.kind) == [.extensionMismatch])
+        #expect(f.findings.first?.actual == "GGUF")
+        #expect(f.architecture == "llama")
+    }
+}
