@@ -12,10 +12,8 @@ final class FormatFixture {
     let root: String
 
     init() {
-        var template = Array("/tmp/weightseal-formats-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress) }
-        root = made.map { String(cString: $0) } ?? "/tmp/weightseal-formats-fallback-\(UInt64.random(in: 0...UInt64.max))"
-        if made == nil { mkdir(root, 0o700) }
+        root = NSTemporaryDirectory() + "weightseal-formats-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -26,7 +24,7 @@ final class FormatFixture {
         if let slash = full.lastIndex(of: "/") {
             try? FileManager.default.createDirectory(atPath: String(full[..<slash]), withIntermediateDirectories: true)
         }
-        FileManager.default.createFile(atPath: full, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: full, contents: Data(bytes))
         return full
     }
 
