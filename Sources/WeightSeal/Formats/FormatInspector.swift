@@ -302,10 +302,14 @@ public enum FormatInspector {
             let present = Set(members.map(\.index))
             let missing = (1...max(total, 1)).filter { !present.contains($0) }
             let empty = members.filter { $0.file.size == 0 }
-            for m in missing {
+            for m in missing.prefix(maxIndexFindings) {
                 findings.append(Finding(.splitSetIncomplete, .failure, path: "\(prefix)-\(pad5(m))-of-\(pad5(total)).gguf",
                     message: "GGUF split set \(ModelPath.quoted(setName)) has \(present.count) of \(total) files: member \(m) is missing",
                     expected: String(total), actual: String(present.count)))
+            }
+            if missing.count > maxIndexFindings {
+                findings.append(Finding(.splitSetIncomplete, .failure, path: members[0].file.path,
+                    message: "GGUF split set \(ModelPath.quoted(setName)): \(missing.count - maxIndexFindings) more missing members not listed"))
             }
             for e in empty {
                 findings.append(Finding(.splitSetIncomplete, .failure, path: e.file.path,
@@ -380,7 +384,11 @@ public enum FormatInspector {
                 findings.append(Finding(.splitSetInconsistent, .failure, path: members[0].file.path,
                     message: "byte-split parts of \(ModelPath.quoted(whole)) disagree on the number of parts"))
             }
-            for m in missing {
+            if missing.count > maxIndexFindings {
+                findings.append(Finding(.splitSetIncomplete, .failure, path: members[0].file.path,
+                    message: "byte-split set \(ModelPath.quoted(whole)): \(missing.count - maxIndexFindings) more missing parts not listed"))
+            }
+            for m in missing.prefix(maxIndexFindings) {
                 findings.append(Finding(.splitSetIncomplete, .failure, path: "\(whole).part\(m)of\(total)",
                     message: "byte-split set \(ModelPath.quoted(whole)) has \(present.count) of \(total) parts: part \(m) is missing",
                     expected: String(total), actual: String(present.count)))

@@ -26,7 +26,7 @@ public struct PickleImport: Sendable, Hashable, Codable {
 
 /// The outcome of scanning one pickle stream.
 public struct PickleScan: Sendable, Hashable {
-    /// Every import, in stream order (allowed ones included).
+    /// Every distinct import (by ``PickleImport/qualifiedName``), first occurrence, in stream order (allowed ones included).
     public var imports: [PickleImport]
     /// Protocols announced by `PROTO` opcodes (empty for protocol 0/1 pickles).
     public var protocols: [Int]
@@ -96,6 +96,7 @@ public enum PickleScanner {
 
     static func scan<S: SequentialBytes>(_ s: inout S) -> PickleScan {
         var imports: [PickleImport] = []
+        var seenImports = Set<String>()
         var protocols: [Int] = []
         var problems: [String] = []
         var hitLimit = false
@@ -120,6 +121,15 @@ public enum PickleScanner {
                 while let i = stack.popLast() { if case .mark = i { return } }
                 throw .invalid("\(op) without MARK")
             }
+            func record(_ i: PickleImport) throws(FormatError) {
+                guard seenImports.insert(i.qualifiedName).inserted else { return }
+                if imports.count >= Limits.maxPickleImports { throw .limit("more than \(Limits.maxPickleImports) distinct imports") }
+                imports.append(i)
+            }
+            func name(_ line: [UInt8]) -> String {
+                if line.count <= 256 { return String(decoding: line, as: UTF8.self) }
+                return String(decoding: line.prefix(256), as: UTF8.self) + "…"
+            }
             func put(_ index: UInt64) {
                 guard memoTracking else { return }
                 if memo.count >= Limits.maxPickleMemoEntries, memo[index] == nil { memoTracking = false; memo = [:]; return }
@@ -130,11 +140,12 @@ public enum PickleScanner {
                 return .other
             }
             func text(_ bytes: [UInt8]) -> Item {
-                if bytes.count > 1024 { return .other }
+                // Module and attribute names are short; longer strings are kept as opaque (resolving to "unresolved").
+                if bytes.count > 256 { return .other }
                 return .string(String(decoding: bytes, as: UTF8.self))
             }
             func payload(_ s: inout S, _ n: UInt64, _ what: String) throws(FormatError) -> [UInt8]? {
-                if n <= 1024 { return try s.bytes(Int(n), what) }
+                if n <= 256 { return try s.bytes(Int(n), what) }
                 try s.skip(n, what)
                 return nil
             }
@@ -182,26 +193,26 @@ public enum PickleScanner {
                         var n: String?
                         if case .string(let x) = module { m = x }
                         if case .string(let x) = name { n = x }
-                        imports.append(PickleImport(module: m, name: n, opcode: "STACK_GLOBAL", offset: offset))
+                        try record(PickleImport(module: m, name: n, opcode: "STACK_GLOBAL", offset: offset))
                         try push(.other)
                     // Fixed-size arguments.
                     case 0x4B, 0x80, 0x82, 0x68, 0x71:                                 // BININT1 PROTO EXT1 BINGET BINPUT
                         let a = try s.byte("an opcode argument")
                         switch op {
                         case 0x80: protocols.append(Int(a)); if a > 5 { problems.append("unknown pickle protocol \(a)") }
-                        case 0x82: imports.append(PickleImport(module: nil, name: nil, opcode: "EXT1", offset: offset)); try push(.other)
+                        case 0x82: try record(PickleImport(module: nil, name: nil, opcode: "EXT1", offset: offset)); try push(.other)
                         case 0x68: try push(get(UInt64(a)))
                         case 0x71: put(UInt64(a))
                         default: try push(.other)
                         }
                     case 0x4D, 0x83:                                                   // BININT2 EXT2
                         _ = try s.bytes(2, "an opcode argument")
-                        if op == 0x83 { imports.append(PickleImport(module: nil, name: nil, opcode: "EXT2", offset: offset)) }
+                        if op == 0x83 { try record(PickleImport(module: nil, name: nil, opcode: "EXT2", offset: offset)) }
                         try push(.other)
                     case 0x4A, 0x84, 0x6A, 0x72:                                       // BININT EXT4 LONG_BINGET LONG_BINPUT
                         let a = try s.le(4, "an opcode argument")
                         switch op {
-                        case 0x84: imports.append(PickleImport(module: nil, name: nil, opcode: "EXT4", offset: offset)); try push(.other)
+                        case 0x84: try record(PickleImport(module: nil, name: nil, opcode: "EXT4", offset: offset)); try push(.other)
                         case 0x6A: try push(get(a))
                         case 0x72: put(a)
                         default: try push(.other)
@@ -261,10 +272,9 @@ public enum PickleScanner {
                         if let i = decimal(l) { put(i) }
                     case 0x63, 0x69:                                                   // GLOBAL INST
                         let module = try s.line("GLOBAL module")
-                        let name = try s.line("GLOBAL name")
-                        imports.append(PickleImport(module: String(decoding: module, as: UTF8.self),
-                                                    name: String(decoding: name, as: UTF8.self),
-                                                    opcode: op == 0x63 ? "GLOBAL" : "INST", offset: offset))
+                        let nameLine = try s.line("GLOBAL name")
+                        try record(PickleImport(module: name(module), name: name(nameLine),
+                                                opcode: op == 0x63 ? "GLOBAL" : "INST", offset: offset))
                         if op == 0x69 { try popMark("INST") }
                         try push(.other)
                     default:

@@ -25,15 +25,16 @@ public enum Limits {
     public static let maxGGUFKeyValues: UInt64 = 1 << 20
     public static let maxGGUFTensors: UInt64 = 1 << 22
     public static let maxGGUFArrayLength: UInt64 = 1 << 26
-    /// Longest GGUF string, in bytes (16 MiB), and most bytes of GGUF header (KVs + tensor infos) read (1 GiB).
+    /// Longest GGUF string, in bytes (16 MiB), and most bytes of GGUF header (KVs + tensor infos) read (256 MiB).
     public static let maxGGUFStringBytes: UInt64 = 16 << 20
-    public static let maxGGUFHeaderBytes: UInt64 = 1 << 30
+    public static let maxGGUFHeaderBytes: UInt64 = 256 << 20
     /// Most pickle bytes scanned per file or zip entry (1 GiB), longest text-opcode argument line (1 MiB),
-    /// deepest tracked pickle stack and most memo entries tracked.
+    /// deepest pickle stack modelled, most memo entries tracked, most distinct imports recorded.
     public static let maxPickleScanBytes: UInt64 = 1 << 30
     public static let maxPickleLineBytes = 1 << 20
-    public static let maxPickleStackDepth = 1 << 20
-    public static let maxPickleMemoEntries = 1 << 20
+    public static let maxPickleStackDepth = 1 << 16
+    public static let maxPickleMemoEntries = 1 << 16
+    public static let maxPickleImports = 1000
     /// Most central-directory entries and bytes read from one zip archive.
     public static let maxZipEntries = 1 << 20
     public static let maxZipDirectoryBytes = 256 * 1024 * 1024
