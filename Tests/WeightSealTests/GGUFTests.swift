@@ -103,7 +103,7 @@ struct GGUFBuilder {
         #expect(f.architecture == "llama")
     }
 
-    @Test("version 2 is read; version 1, big-endian, bad magic and unknown value types are rejected with codes")
+    @Test("version 2 and big-endian files are read; version 1, bad magic and unknown value types are rejected with codes")
     func versionsAndErrors() throws {
         let fx = FormatFixture()
         var v2 = GGUFBuilder(kv: [("general.architecture", .string("gpt2"))])
@@ -112,9 +112,13 @@ struct GGUFBuilder {
         var v1 = v2
         v1.version = 1
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("v1.gguf", v1.bytes())) }
-        var be = v2
-        be.version = UInt32(3).byteSwapped
-        #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("be.gguf", be.bytes())) }
+        // Big-endian: every number byte-swapped (version 3, 0 tensors, 1 KV "general.architecture" = "gpt2").
+        let be: [UInt8] = Array("GGUF".utf8) + [0, 0, 0, 3] + [0, 0, 0, 0, 0, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 1]
+            + [0, 0, 0, 0, 0, 0, 0, 20] + Array("general.architecture".utf8) + [0, 0, 0, 8] + [0, 0, 0, 0, 0, 0, 0, 4] + Array("gpt2".utf8)
+        let beHeader = try GGUFFile.read(path: fx.write("be.gguf", be))
+        #expect(beHeader.isBigEndian)
+        #expect(beHeader.version == 3)
+        #expect(beHeader.strings == ["general.architecture": "gpt2"])
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("magic.gguf", Array("GGML....".utf8))) }
         let badType = GGUFBuilder(kv: [("k", .raw(type: 13, bytes: [0, 0, 0, 0]))])
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("t.gguf", badType.bytes())) }

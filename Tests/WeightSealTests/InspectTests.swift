@@ -155,8 +155,8 @@ extension Array where Element == Finding {
     }
 }
 
-/// SplitMix64, for reproducible mutations.
-struct SplitMix64: RandomNumberGenerator {
+/// FormatsTestRNG, for reproducible mutations.
+struct FormatsTestRNG: RandomNumberGenerator {
     var state: UInt64
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
@@ -184,7 +184,7 @@ struct SplitMix64: RandomNumberGenerator {
             ("model.pt", FormatFixture.zip([("archive/data.pkl", FormatFixture.f17Pickle), ("archive/version", [0x33])])),
             ("x.safetensors.index.json", Array(#"{"metadata":{"total_size":8},"weight_map":{"a":"m.safetensors"}}"#.utf8)),
         ]
-        var rng = SplitMix64(state: 0x5EA1)
+        var rng = FormatsTestRNG(state: 0x5EA1)
         let fx = FormatFixture()
         fx.write("m.safetensors", seeds[0].1)
         let clock = ContinuousClock()

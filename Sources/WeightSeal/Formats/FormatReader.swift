@@ -91,6 +91,8 @@ struct ByteCursor {
     private var buffer: [UInt8] = []
     private var bufferStart: UInt64 = 0
     private static let chunk = 1 << 16
+    /// Read multi-byte integers big-endian (big-endian GGUF files).
+    var bigEndian = false
 
     init(file: BoundedFile, start: UInt64 = 0, end: UInt64? = nil) {
         self.file = file
@@ -143,6 +145,12 @@ struct ByteCursor {
     mutating func skip(_ count: UInt64, _ what: @autoclosure () -> String) throws(FormatError) {
         if count > remaining { throw .invalid("file ends inside \(what())") }
         position += count
+    }
+
+    /// An unsigned integer of `width` bytes in the cursor's byte order.
+    mutating func le(_ width: Int, _ what: @autoclosure () -> String) throws(FormatError) -> UInt64 {
+        let b = try bytes(width, what())
+        return bigEndian ? littleEndian(b.reversed()) : littleEndian(b)
     }
 
     mutating func u32(_ what: @autoclosure () -> String) throws(FormatError) -> UInt32 { UInt32(truncatingIfNeeded: try le(4, what())) }

@@ -33,6 +33,8 @@ public struct GGUFTensorInfo: Sendable, Hashable {
 public struct GGUFHeader: Sendable, Hashable {
     /// Format version (2 or 3).
     public var version: UInt32
+    /// The file is big-endian (all numbers byte-swapped).
+    public var isBigEndian: Bool
     /// Tensor count and key/value count as declared.
     public var tensorCount: UInt64
     public var keyValueCount: UInt64
@@ -56,7 +58,7 @@ public struct GGUFHeader: Sendable, Hashable {
     public var splitTensorsCount: Int64? { metadata["split.tensors.count"]?.integer }
 }
 
-/// Bounded GGUF header reader (ggml `docs/gguf.md`; versions 2 and 3, little-endian). Never reads tensor data.
+/// Bounded GGUF header reader (ggml `docs/gguf.md`; versions 2 and 3, little- or big-endian). Never reads tensor data.
 public enum GGUFFile {
     /// The magic bytes `GGUF`.
     public static let magic: [UInt8] = [0x47, 0x47, 0x55, 0x46]
@@ -88,12 +90,14 @@ public enum GGUFFile {
         var c = ByteCursor(file: file, start: 0, end: min(file.size, Limits.maxGGUFHeaderBytes))
         let m = try c.bytes(4, "the GGUF magic")
         guard m == magic else { throw .invalid("no GGUF magic") }
-        let version = try c.u32("the GGUF version")
-        if version == 1 { throw .invalid("GGUF version 1 is not supported") }
-        if version != 2 && version != 3 {
-            if version.byteSwapped == 2 || version.byteSwapped == 3 { throw .invalid("big-endian GGUF is not supported") }
-            throw .invalid("unknown GGUF version \(version)")
+        var version = try c.u32("the GGUF version")
+        if version.byteSwapped == 1 || version.byteSwapped == 2 || version.byteSwapped == 3 {
+            // Big-endian files (written on s390x): every number is byte-swapped, the version included.
+            c.bigEndian = true
+            version = version.byteSwapped
         }
+        if version == 1 { throw .invalid("GGUF version 1 is not supported") }
+        if version != 2 && version != 3 { throw .invalid("unknown GGUF version \(version)") }
         let tensorCount = try c.u64("the tensor count")
         let kvCount = try c.u64("the key/value count")
         if tensorCount > Limits.maxGGUFTensors { throw .limit("\(tensorCount) tensors exceed the limit of \(Limits.maxGGUFTensors)") }
@@ -129,7 +133,7 @@ public enum GGUFFile {
         }
         let end = c.position
         let padded = end % alignment == 0 ? end : end &+ (alignment - end % alignment)
-        return GGUFHeader(version: version, tensorCount: tensorCount, keyValueCount: kvCount, metadata: metadata,
+        return GGUFHeader(version: version, isBigEndian: c.bigEndian, tensorCount: tensorCount, keyValueCount: kvCount, metadata: metadata,
                           tensors: tensors, alignment: alignment, dataOffset: padded)
     }
 
