@@ -247,3 +247,44 @@ struct GGUFBuilder {
         #expect(GGUFFile.partName("m.gguf") == nil)
     }
 }
+
+/// The repository's `manifests/testvectors/<area>` folder.
+func formatVectors(_ area: String = "formats") -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("manifests/testvectors/\(area)").path
+}
+
+@Suite struct GGUFReferenceTests {
+    struct Expected: Decodable {
+        struct Tensor: Decodable { var name: String; var type: UInt32; var dims: [UInt64]; var offset: UInt64; var bytes: UInt64 }
+        var tensors: [Tensor]
+        var dataOffset: UInt64
+        var keys: [String]
+    }
+
+    @Test("reference.gguf (written by gguf-py) reads as gguf.GGUFReader reads it")
+    func matchesReferenceReader() throws {
+        let dir = formatVectors()
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/reference.gguf.json")))
+        let h = try GGUFFile.read(path: dir + "/reference.gguf")
+        #expect(h.version == 3)
+        #expect(!h.isBigEndian)
+        #expect(h.dataOffset == expected.dataOffset)
+        #expect(h.tensors.map(\.name) == expected.tensors.map(\.name))
+        #expect(h.tensors.map(\.type) == expected.tensors.map(\.type))
+        #expect(h.tensors.map(\.dimensions) == expected.tensors.map(\.dims))
+        #expect(h.tensors.map(\.offset) == expected.tensors.map(\.offset))
+        #expect(Set(h.metadata.keys) == Set(expected.keys))
+        #expect(h.strings["general.architecture"] == "llama")
+        #expect(h.strings["general.license"] == "apache-2.0")
+        #expect(h.metadata["tokenizer.ggml.tokens"] == .array(elementType: 8, count: 4))
+        for (t, e) in zip(h.tensors, expected.tensors) {
+            let size = try #require(GGUFFile.typeSizes[t.type])
+            #expect(t.dimensions.reduce(1, *) / size.block * size.bytes == e.bytes)
+        }
+        let f = FormatInspector.inspectFile(root: dir, path: "reference.gguf")
+        #expect(f.format == .gguf)
+        #expect(f.findings.isEmpty)
+        #expect(f.architecture == "llama")
+    }
+}

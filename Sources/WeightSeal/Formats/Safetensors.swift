@@ -64,7 +64,7 @@ public enum SafetensorsFile {
     ///   - header: the parsed header.
     ///   - fileSize: the file's size in bytes.
     ///   - path: the model-relative path named in findings.
-    /// - Returns: ``Finding/Kind/formatInvalid`` failures (one per problem), ``Finding/Kind/formatNote`` notes for unknown dtypes.
+    /// - Returns: ``Finding/Kind/formatInvalid`` findings, one per problem: failures, and warnings for unknown dtypes.
     public static func checkLayout(_ header: SafetensorsHeader, fileSize: UInt64, path: String) -> [Finding] {
         var findings: [Finding] = []
         func invalid(_ m: String, expected: String? = nil, actual: String? = nil) {
@@ -101,8 +101,8 @@ public enum SafetensorsFile {
                     invalid("tensor \(q): shape \(t.shape) × \(t.dtype) size overflows 64 bits", actual: String(span))
                 }
             } else {
-                findings.append(Finding(.formatNote, .warning, path: path,
-                                        message: "tensor \(q) has unknown dtype \(ModelPath.quoted(t.dtype)); its size is not checked"))
+                findings.append(Finding(.formatInvalid, .warning, path: path,
+                                        message: "tensor \(q) has unknown dtype \(ModelPath.quoted(t.dtype)) (readers refuse it); its size is not checked"))
             }
             ranged.append(t)
         }
@@ -130,7 +130,7 @@ public enum SafetensorsFile {
         }
         // A reversed or out-of-range tensor leaves the coverage unknown: report holes and tails only without one.
         if cursor < dataLength, !excluded {
-            invalid("\(dataLength - cursor) bytes after the last tensor (data section ends at \(cursor), file at \(dataLength))",
+            invalid("\(dataLength - cursor) bytes after the last tensor (tensors end at byte \(cursor) of the \(dataLength)-byte data section)",
                     expected: String(header.dataStart &+ cursor), actual: String(fileSize))
         }
         return findings
@@ -151,7 +151,6 @@ public enum SafetensorsFile {
         }
         if n < 2 { throw .invalid("header length \(n) is too small for a JSON object") }
         let bytes = try file.readExactly(at: 8, count: Int(n), what: "the JSON header")
-        if bytes[0] != UInt8(ascii: "{") { throw .invalid("header does not start with '{'") }
         guard case .object(let members) = try StrictJSON.parse(bytes) else { throw .invalid("header is not a JSON object") }
         var issues: [String] = []
         var metadata: [String: String] = [:]
