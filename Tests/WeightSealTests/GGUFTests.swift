@@ -288,3 +288,22 @@ func formatVectors(_ area: String = "formats") -> String {
         #expect(f.architecture == "llama")
     }
 }
+
+@Suite struct GGUFSplitReferenceTests {
+    static let names = (1...3).map { "split-0000\($0)-of-00003.gguf" }
+
+    @Test("a split set written by gguf-py has no findings; without its last member it is 2 of 3")
+    func referenceSplitSet() throws {
+        let dir = formatVectors()
+        let r = FormatInspector.inspect(root: dir, paths: Self.names)
+        #expect(r.findings.isEmpty)
+        #expect(r.files.map(\.split) == ["1 of 3", "2 of 3", "3 of 3"])
+        let h = try GGUFFile.read(path: dir + "/" + Self.names[0])
+        #expect(h.splitNumber == 0)
+        #expect(h.splitCount == 3)
+        #expect(h.splitTensorsCount == 3)
+        #expect(h.strings["general.license"] == "mit")
+        let partial = FormatInspector.inspect(root: dir, paths: Array(Self.names.prefix(2)))
+        #expect(partial.setFindings.map(\.message) == ["GGUF split set \"split-*-of-00003.gguf\" has 2 of 3 files: member 3 is missing"])
+    }
+}

@@ -45,6 +45,16 @@ w.write_kv_data_to_file()
 w.write_tensors_to_file()
 w.close()
 
+# A gguf-split style set written by the reference writer: split-00001-of-00003.gguf ... (split.no 0-based).
+w = gguf.GGUFWriter("split.gguf", "llama", split_max_tensors=1)
+w.add_license("mit")
+for i in range(3):
+    w.add_tensor(f"blk.{i}.w", np.ones((8,), dtype=np.float32))
+w.write_header_to_file()
+w.write_kv_data_to_file()
+w.write_tensors_to_file()
+w.close()
+
 # What the reference reader sees, for the tests to compare against.
 r = gguf.GGUFReader("reference.gguf")
 summary = {
