@@ -49,7 +49,7 @@ final class FormatFixture {
         + Array("VERIFIER-LOADED!".utf8) + [0x71, 0x01, 0x85, 0x71, 0x02, 0x52, 0x71, 0x03, 0x2E]
 
     /// A zip with the given entries, stored (method 0) unless `deflatedNames` lists them (then flagged as method 8).
-    static func zip(_ entries: [(String, [UInt8])], deflatedNames: Set<String> = []) -> [UInt8] {
+    static func zip(_ entries: [(String, [UInt8])], deflatedNames: Set<String> = [], zip64: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         var central: [UInt8] = []
         for (name, data) in entries {
@@ -65,6 +65,15 @@ final class FormatFixture {
         }
         let cdOffset = UInt32(out.count)
         out += central
+        if zip64 {
+            // ZIP64 end record + locator, and a classic end record whose fields say "see ZIP64".
+            let recordAt = UInt64(out.count)
+            out += le32(0x0606_4B50) + le64(44) + le16(45) + le16(45) + le32(0) + le32(0)
+                + le64(UInt64(entries.count)) + le64(UInt64(entries.count)) + le64(UInt64(central.count)) + le64(UInt64(cdOffset))
+            out += le32(0x0706_4B50) + le32(0) + le64(recordAt) + le32(1)
+            out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(0xFFFF) + le16(0xFFFF) + le32(0xFFFF_FFFF) + le32(0xFFFF_FFFF) + le16(0)
+            return out
+        }
         out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(entries.count)) + le16(UInt16(entries.count))
             + le32(UInt32(central.count)) + le32(cdOffset) + le16(0)
         return out

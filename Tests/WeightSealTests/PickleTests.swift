@@ -43,6 +43,16 @@ import Testing
         #expect(f.pickleImports == ["builtins.print"])
     }
 
+    @Test("a ZIP64 archive (end record through the ZIP64 locator) is read the same way")
+    func zip64() {
+        let fx = FormatFixture()
+        fx.write("model.pth", FormatFixture.zip([("archive/version", [0x33]), ("archive/data.pkl", FormatFixture.f17Pickle)], zip64: true))
+        let f = fx.inspect("model.pth")
+        #expect(f.format == .pytorchZip)
+        #expect(f.findings.map(\.kind) == [.picklePresent, .pickleImport])
+        #expect(f.pickleImports == ["builtins.print"])
+    }
+
     @Test("F17: the same bytes named weights.safetensors are a content/extension mismatch")
     func f17Mismatch() {
         let fx = FormatFixture()

@@ -62,4 +62,16 @@ import Testing
         #expect(Placeholder.detect(prefix: FormatFixture.f17Pickle, size: 50) == nil)
         #expect(Placeholder.detect(prefix: FormatFixture.safetensors("{}", data: []), size: 16) == nil)
     }
+
+    @Test("detect(fileAt:) reads the first bytes of a file; hints name the LFS match")
+    func fromFile() throws {
+        let fx = FormatFixture()
+        let path = fx.write("model.safetensors", Array(Self.pointerText.utf8))
+        let kind = try #require(Placeholder.detect(fileAt: path))
+        #expect(kind.hints(expectedSHA256: Self.digest, expectedSize: 65600)
+                == ["Git LFS pointer to the expected object: content not fetched (run `git lfs pull` or download without git)"])
+        #expect(Placeholder.detect(fileAt: fx.write("e.bin", [])) == .empty)
+        #expect(Placeholder.detect(fileAt: fx.root + "/absent") == nil)
+        #expect(PlaceholderKind.html.hints(expectedSHA256: nil, expectedSize: nil) == ["HTML page instead of the file's content"])
+    }
 }

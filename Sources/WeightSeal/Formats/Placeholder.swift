@@ -92,6 +92,15 @@ public enum PlaceholderKind: Sendable, Hashable {
         }
     }
 
+    /// Hints for a verification report about a file whose content does not match: for an LFS pointer, whether it
+    /// names the expected object (SHA-256, 32 bytes, and size in bytes, when the reference has them).
+    public func hints(expectedSHA256: [UInt8]?, expectedSize: UInt64?) -> [String] {
+        switch self {
+        case .gitLFSPointer(let p): return [p.hint(expectedSHA256: expectedSHA256, expectedSize: expectedSize)]
+        default: return [description]
+        }
+    }
+
     /// A one-line description for reports.
     public var description: String {
         switch self {
@@ -131,6 +140,13 @@ public enum Placeholder {
         if isHTML(prefix) { return .html }
         if size <= maxErrorBodyBytes, prefix.count == Int(size), let body = errorBody(prefix) { return .errorBody(body) }
         return nil
+    }
+
+    /// Reads the first ``prefixLength`` bytes of the file at `path` (a file-system path, symlinks followed) and
+    /// detects a placeholder. Returns nil when the file cannot be read or is not a placeholder.
+    public static func detect(fileAt path: String) -> PlaceholderKind? {
+        guard let file = try? BoundedFile(path: path), let prefix = try? file.read(at: 0, count: prefixLength) else { return nil }
+        return detect(prefix: prefix, size: file.size)
     }
 
     static func isHTML(_ prefix: [UInt8]) -> Bool {
