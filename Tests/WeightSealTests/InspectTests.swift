@@ -112,6 +112,23 @@ extension Array where Element == Finding {
         #expect(report.hasProblems)
     }
 
+    @Test("F03: with the reference's entries, an LFS pointer is 'content not fetched' or 'a different object'")
+    func f03PointerAgainstReference() {
+        let fx = FormatFixture()
+        let digest = [UInt8](repeating: 0xAB, count: 32)
+        let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:\(digest.hexString)\nsize 65600\n"
+        fx.write("a.safetensors", pointer)
+        fx.write("b.safetensors", pointer)
+        let expected = [ExpectedFile(path: "a.safetensors", size: 65600, check: .sha256(digest)),
+                        ExpectedFile(path: "b.safetensors", size: 65600, check: .sha256([UInt8](repeating: 1, count: 32)))]
+        let r = FormatInspector.inspect(root: fx.root, paths: ["a.safetensors", "b.safetensors"], expected: expected)
+        #expect(r.findings.map(\.message) == ["Git LFS pointer to the expected object: content not fetched",
+                                              "Git LFS pointer to a different object than the reference expects"])
+        #expect(r.findings[1].expected == "sha256:\([UInt8](repeating: 1, count: 32).hexString) (65600 bytes)")
+        #expect(r.findings[1].actual == "sha256:\(digest.hexString) (65600 bytes)")
+        #expect(r.summary.failures == 2)
+    }
+
     @Test("a clean folder has no problems; the report encodes to JSON with the schema id and decodes back")
     func cleanFolderAndJSON() throws {
         let fx = FormatFixture()

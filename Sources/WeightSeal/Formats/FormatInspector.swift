@@ -35,6 +35,39 @@ public enum FormatInspector {
         return InspectionReport(files: files, setFindings: setFindings)
     }
 
+    /// Like ``inspect(root:paths:)``, and for each Git LFS pointer found, says whether the pointer names the
+    /// content the reference expects for that path ("content not fetched") or another object (FIELD-CASES F03).
+    /// - Parameter expected: the reference's entries (matched by path; a whole-file SHA-256 is needed to compare).
+    public static func inspect(root: String, paths: [String], expected: [ExpectedFile]) -> InspectionReport {
+        var report = inspect(root: root, paths: paths)
+        var byPath: [String: ExpectedFile] = [:]
+        for e in expected where byPath[e.path] == nil { byPath[e.path] = e }
+        for i in report.files.indices where report.files[i].placeholder == "gitLFSPointer" {
+            let path = report.files[i].path
+            guard let e = byPath[path], case .gitLFSPointer(let pointer)? = Placeholder.detect(fileAt: join(root, path)) else { continue }
+            let whole: [UInt8]?
+            switch e.check {
+            case .sha256(let d): whole = d
+            case .ranges(_, let w): whole = w
+            case .gitBlobSHA1: whole = nil
+            }
+            guard let digest = whole else { continue }
+            let size = e.size ?? pointer.size
+            for j in report.files[i].findings.indices where report.files[i].findings[j].kind == .placeholder {
+                var f = report.files[i].findings[j]
+                let match = pointer.match(sha256: digest, size: size)
+                f.message = match == .contentNotFetched
+                    ? "Git LFS pointer to the expected object: content not fetched"
+                    : "Git LFS pointer to a different object than the reference expects"
+                f.expected = "sha256:\(digest.hexString) (\(size) bytes)"
+                f.actual = "sha256:\(pointer.sha256.hexString) (\(pointer.size) bytes)"
+                f.hints = [pointer.hint(expectedSHA256: digest, expectedSize: size)]
+                report.files[i].findings[j] = f
+            }
+        }
+        return report
+    }
+
     /// Inspects one file alone (no set or index cross-checks).
     /// - Parameters:
     ///   - root: the model folder.
