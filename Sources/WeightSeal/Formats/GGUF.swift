@@ -20,6 +20,7 @@ public enum GGUFValue: Sendable, Hashable {
 
 /// One tensor info record of a GGUF header.
 public struct GGUFTensorInfo: Sendable, Hashable {
+    /// The tensor name (`blk.0.attn_q.weight`, ...).
     public var name: String
     /// Dimensions, innermost first (ggml order).
     public var dimensions: [UInt64]

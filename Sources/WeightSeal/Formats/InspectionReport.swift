@@ -51,6 +51,7 @@ public struct FileInspection: Sendable, Hashable, Codable {
     /// The placeholder kind (`gitLFSPointer`, `html`, `errorBody`, `empty`).
     public var placeholder: String?
 
+    /// An inspection with no details yet; `size` in bytes.
     public init(path: String, size: UInt64, format: FileFormat, findings: [Finding] = []) {
         self.path = path
         self.size = size
@@ -63,6 +64,7 @@ public struct FileInspection: Sendable, Hashable, Codable {
 public struct InspectionReport: Sendable, Hashable, Codable {
     /// Counts by severity.
     public struct Summary: Sendable, Hashable, Codable {
+        /// Files inspected, and findings of each severity (per-file and set findings together).
         public var files: Int
         public var failures: Int
         public var warnings: Int
@@ -72,6 +74,7 @@ public struct InspectionReport: Sendable, Hashable, Codable {
     /// The JSON schema id of this document (`manifests/schemas/inspect-report-v1.schema.json`).
     public static let schemaID = "https://weightseal.dev/schemas/inspect-report-v1.schema.json"
 
+    /// Always ``schemaID``.
     public var schema: String
     /// One entry per inspected path, in input order.
     public var files: [FileInspection]
@@ -79,6 +82,7 @@ public struct InspectionReport: Sendable, Hashable, Codable {
     public var setFindings: [Finding]
     public var summary: Summary
 
+    /// A report over `files` and `setFindings`; the summary is counted from them.
     public init(files: [FileInspection], setFindings: [Finding]) {
         self.schema = Self.schemaID
         self.files = files

@@ -9,6 +9,7 @@ public struct PickleImport: Sendable, Hashable, Codable {
     /// Byte offset of the opcode in the scanned stream.
     public var offset: UInt64
 
+    /// An import as found by the scan; `offset` in bytes from the start of the scanned stream.
     public init(module: String?, name: String?, opcode: String, offset: UInt64) {
         self.module = module
         self.name = name

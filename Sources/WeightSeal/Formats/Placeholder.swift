@@ -7,6 +7,7 @@ public struct LFSPointer: Sendable, Hashable, Codable {
     /// The object's size in bytes.
     public var size: UInt64
 
+    /// A pointer to the object with SHA-256 `sha256` (32 bytes) and `size` bytes.
     public init(version: String, sha256: [UInt8], size: UInt64) {
         self.version = version
         self.sha256 = sha256

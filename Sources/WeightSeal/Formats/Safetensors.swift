@@ -10,6 +10,7 @@ public struct SafetensorsTensor: Sendable, Hashable, Codable {
     public var begin: UInt64
     public var end: UInt64
 
+    /// A tensor entry; `begin` and `end` in bytes from the start of the data section.
     public init(name: String, dtype: String, shape: [UInt64], begin: UInt64, end: UInt64) {
         self.name = name
         self.dtype = dtype
