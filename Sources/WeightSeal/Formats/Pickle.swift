@@ -108,7 +108,9 @@ public enum PickleScanner {
             if pickles > 0 { guard let next = s.peek(), next == 0x80 else { break } }
             pickles += 1
             var stack: [Item] = []
-            var memo: [UInt64: Item] = [:]
+            // Only string values are kept (they are what STACK_GLOBAL may need); `memoNext` is len(memo) for MEMOIZE.
+            var memo: [UInt64: String] = [:]
+            var memoNext: UInt64 = 0
             var memoTracking = true
             func push(_ i: Item) throws(FormatError) {
                 if stack.count >= Limits.maxPickleStackDepth { throw .limit("pickle stack deeper than \(Limits.maxPickleStackDepth)") }
@@ -132,21 +134,26 @@ public enum PickleScanner {
                 return String(decoding: line.prefix(256), as: UTF8.self) + "…"
             }
             func put(_ index: UInt64) {
+                if index >= memoNext { memoNext = index &+ 1 }
                 guard memoTracking else { return }
-                if memo.count >= Limits.maxPickleMemoEntries, memo[index] == nil { memoTracking = false; memo = [:]; return }
-                memo[index] = stack.last ?? .other
+                if case .string(let text)? = stack.last {
+                    if memo.count >= Limits.maxPickleMemoEntries, memo[index] == nil { memoTracking = false; memo = [:]; return }
+                    memo[index] = text
+                } else {
+                    memo[index] = nil
+                }
             }
             func get(_ index: UInt64) -> Item {
-                if let i = memo[index], case .string = i { return i }
+                if let text = memo[index] { return .string(text) }
                 return .other
             }
             func text(_ bytes: [UInt8]) -> Item {
                 // Module and attribute names are short; longer strings are kept as opaque (resolving to "unresolved").
-                if bytes.count > 256 { return .other }
+                if bytes.count > 128 { return .other }
                 return .string(String(decoding: bytes, as: UTF8.self))
             }
             func payload(_ s: inout S, _ n: UInt64, _ what: String) throws(FormatError) -> [UInt8]? {
-                if n <= 256 { return try s.bytes(Int(n), what) }
+                if n <= 128 { return try s.bytes(Int(n), what) }
                 try s.skip(n, what)
                 return nil
             }
@@ -186,7 +193,7 @@ public enum PickleScanner {
                     case 0x81: for _ in 0..<2 { _ = try pop("NEWOBJ") }; try push(.other)
                     case 0x92: for _ in 0..<3 { _ = try pop("NEWOBJ_EX") }; try push(.other)
                     case 0x98: _ = try pop("READONLY_BUFFER"); try push(.other)       // READONLY_BUFFER
-                    case 0x94: put(UInt64(memo.count))                                 // MEMOIZE
+                    case 0x94: put(memoNext)                                           // MEMOIZE
                     case 0x93:                                                         // STACK_GLOBAL
                         let name = try pop("STACK_GLOBAL")
                         let module = try pop("STACK_GLOBAL")

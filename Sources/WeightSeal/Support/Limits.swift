@@ -29,11 +29,11 @@ public enum Limits {
     public static let maxGGUFStringBytes: UInt64 = 16 << 20
     public static let maxGGUFHeaderBytes: UInt64 = 256 << 20
     /// Most pickle bytes scanned per file or zip entry (1 GiB), longest text-opcode argument line (1 MiB),
-    /// deepest pickle stack modelled, most memo entries tracked, most distinct imports recorded.
+    /// deepest pickle stack modelled, most memo strings tracked, most distinct imports recorded.
     public static let maxPickleScanBytes: UInt64 = 1 << 30
     public static let maxPickleLineBytes = 1 << 20
     public static let maxPickleStackDepth = 1 << 16
-    public static let maxPickleMemoEntries = 1 << 16
+    public static let maxPickleMemoEntries = 1 << 18
     public static let maxPickleImports = 1000
     /// Most central-directory entries and bytes read from one zip archive.
     public static let maxZipEntries = 1 << 20
