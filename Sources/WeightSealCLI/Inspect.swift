@@ -26,7 +26,8 @@ extension WeightSealCommand {
         var json = false
 
         mutating func run() async throws {
-            let (root, paths) = try Self.collect(path)
+            let (root, paths, skipped) = try Self.collect(path)
+            if skipped > 0 { printError("weightseal: note: \(skipped) symlinks skipped (pass a link itself to inspect its target)") }
             let report = FormatInspector.inspect(root: root, paths: paths)
             if json {
                 let encoder = JSONEncoder()
@@ -41,7 +42,7 @@ extension WeightSealCommand {
         }
 
         /// Splits `path` into a root folder and model-relative file paths (sorted by bytes).
-        static func collect(_ path: String) throws(WeightSealError) -> (root: String, paths: [String]) {
+        static func collect(_ path: String) throws(WeightSealError) -> (root: String, paths: [String], skippedSymlinks: Int) {
             var st = stat()
             guard lstat(path, &st) == 0 else {
                 throw WeightSealError(.io, "cannot inspect \(ModelPath.quoted(path)): \(String(cString: strerror(errno)))")
@@ -57,19 +58,23 @@ extension WeightSealCommand {
                 let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
                 if let slash = trimmed.lastIndex(of: "/") {
                     let root = String(trimmed[..<slash])
-                    return (root.isEmpty ? "/" : root, [String(trimmed[trimmed.index(after: slash)...])])
+                    return (root.isEmpty ? "/" : root, [String(trimmed[trimmed.index(after: slash)...])], 0)
                 }
-                return (".", [trimmed])
+                return (".", [trimmed], 0)
             }
             guard kind == S_IFDIR else { throw WeightSealError(.invalidPath, "\(ModelPath.quoted(path)) is not a regular file or folder") }
             var out: [String] = []
-            try walk(root: path, relative: "", depth: 0, into: &out)
-            if out.isEmpty { throw WeightSealError(.emptyModel, "no regular file under \(ModelPath.quoted(path))") }
+            var skipped = 0
+            try walk(root: path, relative: "", depth: 0, into: &out, skipped: &skipped)
+            if out.isEmpty {
+                let links = skipped > 0 ? " (\(skipped) symlinks skipped: pass a link itself to inspect its target)" : ""
+                throw WeightSealError(.emptyModel, "no regular file under \(ModelPath.quoted(path))\(links)")
+            }
             out.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            return (path, out)
+            return (path, out, skipped)
         }
 
-        private static func walk(root: String, relative: String, depth: Int, into out: inout [String]) throws(WeightSealError) {
+        private static func walk(root: String, relative: String, depth: Int, into out: inout [String], skipped: inout Int) throws(WeightSealError) {
             if depth > Limits.maxDirectoryDepth {
                 throw WeightSealError(.limitExceeded, "folders nested deeper than \(Limits.maxDirectoryDepth) under \(ModelPath.quoted(root))")
             }
@@ -93,8 +98,9 @@ extension WeightSealCommand {
                 guard lstat(root + "/" + rel, &st) == 0 else { continue }
                 switch st.st_mode & S_IFMT {
                 case S_IFREG: out.append(rel)
-                case S_IFDIR: try walk(root: root, relative: rel, depth: depth + 1, into: &out)
-                default: continue  // symlinks, devices, sockets: skipped
+                case S_IFDIR: try walk(root: root, relative: rel, depth: depth + 1, into: &out, skipped: &skipped)
+                case S_IFLNK: skipped += 1
+                default: continue  // devices, sockets, fifos: skipped
                 }
             }
         }
