@@ -302,6 +302,11 @@ public enum FormatInspector {
             }
         }
         inspection.pickleImports = uniqueImports(scans)
+        let code = entries.filter { $0.name.hasSuffix(".py") && ($0.name.hasPrefix("code/") || $0.name.contains("/code/")) }
+        if !code.isEmpty {
+            inspection.findings.append(Finding(.formatNote, .warning, path: path,
+                message: "TorchScript archive: \(code.count) code entries (e.g. \(ModelPath.quoted(code[0].name))) are compiled and run by torch.jit.load"))
+        }
         let names = pickles.map { ModelPath.quoted($0.name) }.joined(separator: ", ")
         inspection.findings.insert(picklePresent(path: path, detail: "zip with \(names)"), at: 0)
     }
