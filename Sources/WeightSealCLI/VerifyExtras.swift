@@ -20,11 +20,20 @@ extension WeightSealCommand.Verify {
             findings = LicenseCheck.check(signed: nil, scan: LicenseScanner.scan(files: listing.files),
                                           signedPaths: Set(reference.files.map(\.path)), policy: policy, strict: strict)
         }
-        findings += formatChecks(root: root, listing: listing)
+        if strict { findings += formatChecks(root: root, listing: listing, reference: reference) }
         return findings
     }
 
-    func formatChecks(root: String, listing: FolderListing) -> [Finding] { [] }
+    /// Format problems (DESIGN §7): read from the files only, and failures only because `--strict` asked for them.
+    func formatChecks(root: String, listing: FolderListing, reference: Reference) -> [Finding] {
+        let report = FormatInspector.inspect(root: root, paths: listing.files.map(\.path), expected: reference.files)
+        let all = report.files.flatMap(\.findings) + report.setFindings
+        return all.map { f in
+            var f = f
+            if f.severity == .warning { f.severity = .failure }
+            return f
+        }
+    }
 
     func checksumReference(_ path: String) throws -> Reference {
         ChecksumFile.reference(entries: try ChecksumFile.load(file: path), label: path)

@@ -36,4 +36,25 @@ public enum Limits {
     public static let maxLicenseGGUFStringBytes = 1024 * 1024
     public static let maxLicenseGGUFArrayDepth = 8
     public static let maxLicenseGGUFMetadataBytes: UInt64 = 1 << 30
+    /// Largest `*.safetensors.index.json` read, in bytes (64 MiB).
+    public static let maxShardIndexBytes = 64 * 1024 * 1024
+    /// Most key/value pairs and tensor infos read from one GGUF header, and most elements in one GGUF array.
+    public static let maxGGUFKeyValues: UInt64 = 1 << 20
+    public static let maxGGUFTensors: UInt64 = 1 << 22
+    public static let maxGGUFArrayLength: UInt64 = 1 << 26
+    /// Longest GGUF string, in bytes (16 MiB), and most bytes of GGUF header (KVs + tensor infos) read (256 MiB).
+    public static let maxGGUFStringBytes: UInt64 = 16 << 20
+    public static let maxGGUFHeaderBytes: UInt64 = 256 << 20
+    /// Most pickle bytes scanned per file or zip entry (1 GiB), longest text-opcode argument line (1 MiB),
+    /// deepest pickle stack modelled, most memo strings tracked, most distinct imports recorded.
+    public static let maxPickleScanBytes: UInt64 = 1 << 30
+    public static let maxPickleLineBytes = 1 << 20
+    public static let maxPickleStackDepth = 1 << 16
+    public static let maxPickleMemoEntries = 1 << 18
+    public static let maxPickleImports = 1000
+    /// Most central-directory entries and bytes read from one zip archive.
+    public static let maxZipEntries = 1 << 20
+    public static let maxZipDirectoryBytes = 256 * 1024 * 1024
+    /// Deepest JSON nesting accepted in format headers.
+    public static let maxJSONDepth = 64
 }

@@ -1,0 +1,222 @@
+/// A strict, bounded JSON value (RFC 8259) for format headers: keys keep their order, duplicate keys are an error,
+/// numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at ``Limits/maxJSONDepth``.
+enum StrictJSON: Sendable, Equatable {
+    case object([(String, StrictJSON)])
+    case array([StrictJSON])
+    case string(String)
+    case number(String)
+    case bool(Bool)
+    case null
+
+    static func == (a: StrictJSON, b: StrictJSON) -> Bool {
+        switch (a, b) {
+        case let (.object(x), .object(y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        case let (.array(x), .array(y)): return x == y
+        case let (.string(x), .string(y)): return x == y
+        case let (.number(x), .number(y)): return x == y
+        case let (.bool(x), .bool(y)): return x == y
+        case (.null, .null): return true
+        default: return false
+        }
+    }
+
+    /// The value as a non-negative integer, or nil (not an integer, negative, fractional, or above 2^64−1).
+    var unsignedInteger: UInt64? {
+        guard case .number(let text) = self, !text.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for c in text.utf8 {
+            guard c >= 0x30, c <= 0x39 else { return nil }
+            guard let m = checkedMul(v, 10), let a = checkedAdd(m, UInt64(c - 0x30)) else { return nil }
+            v = a
+        }
+        return v
+    }
+
+    var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    var objectMembers: [(String, StrictJSON)]? {
+        if case .object(let m) = self { return m }
+        return nil
+    }
+
+    var typeName: String {
+        switch self {
+        case .object: return "object"
+        case .array: return "array"
+        case .string: return "string"
+        case .number: return "number"
+        case .bool: return "boolean"
+        case .null: return "null"
+        }
+    }
+
+    /// Parses `bytes` as one JSON value, surrounded by optional whitespace.
+    static func parse(_ bytes: [UInt8]) throws(FormatError) -> StrictJSON {
+        var p = Parser(bytes: bytes)
+        p.skipSpace()
+        let v = try p.value(depth: 0)
+        p.skipSpace()
+        if p.i != bytes.count { throw .invalid("JSON: unexpected byte at offset \(p.i)") }
+        return v
+    }
+
+    private struct Parser {
+        let bytes: [UInt8]
+        var i = 0
+
+        mutating func skipSpace() {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+        }
+
+        func fail(_ m: String) -> FormatError { .invalid("JSON: \(m) at offset \(i)") }
+
+        mutating func value(depth: Int) throws(FormatError) -> StrictJSON {
+            if depth > Limits.maxJSONDepth { throw .limit("JSON nested deeper than \(Limits.maxJSONDepth)") }
+            guard i < bytes.count else { throw fail("unexpected end") }
+            switch bytes[i] {
+            case UInt8(ascii: "{"):
+                i += 1
+                var members: [(String, StrictJSON)] = []
+                var seen = Set<String>()
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                while true {
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    let key = try string()
+                    if !seen.insert(key).inserted { throw .invalid("JSON: duplicate key \(ModelPath.quoted(key))") }
+                    skipSpace()
+                    guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    i += 1
+                    skipSpace()
+                    members.append((key, try value(depth: depth + 1)))
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unexpected end") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
+                    throw fail("expected ',' or '}'")
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                var items: [StrictJSON] = []
+                skipSpace()
+                if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                while true {
+                    skipSpace()
+                    items.append(try value(depth: depth + 1))
+                    skipSpace()
+                    guard i < bytes.count else { throw fail("unexpected end") }
+                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    throw fail("expected ',' or ']'")
+                }
+            case UInt8(ascii: "\""):
+                return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default:
+                return .number(try number())
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(FormatError) {
+            let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+            guard bytes.count - i >= w.count, bytes[i..<(i + w.count)].elementsEqual(w) else { throw fail("invalid literal") }
+            i += w.count
+        }
+
+        mutating func number() throws(FormatError) -> String {
+            let start = i
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
+            func digit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+            guard i < bytes.count, digit(bytes[i]) else { throw fail("invalid number") }
+            if bytes[i] == 0x30 { i += 1 } else { while i < bytes.count, digit(bytes[i]) { i += 1 } }
+            if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+                i += 1
+                guard i < bytes.count, digit(bytes[i]) else { throw fail("invalid number") }
+                while i < bytes.count, digit(bytes[i]) { i += 1 }
+            }
+            if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+                guard i < bytes.count, digit(bytes[i]) else { throw fail("invalid number") }
+                while i < bytes.count, digit(bytes[i]) { i += 1 }
+            }
+            return String(decoding: bytes[start..<i], as: UTF8.self)
+        }
+
+        mutating func hex4() throws(FormatError) -> UInt32 {
+            guard bytes.count - i >= 4 else { throw fail("short \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let b = bytes[i]
+                let d: UInt32
+                switch b {
+                case 0x30...0x39: d = UInt32(b - 0x30)
+                case 0x41...0x46: d = UInt32(b - 0x41 + 10)
+                case 0x61...0x66: d = UInt32(b - 0x61 + 10)
+                default: throw fail("invalid \\u escape")
+                }
+                v = v << 4 | d
+                i += 1
+            }
+            return v
+        }
+
+        mutating func string() throws(FormatError) -> String {
+            i += 1  // opening quote
+            var out: [UInt8] = []
+            var runStart = i
+            while true {
+                guard i < bytes.count else { throw fail("unterminated string") }
+                let b = bytes[i]
+                if b == UInt8(ascii: "\"") {
+                    out.append(contentsOf: bytes[runStart..<i])
+                    i += 1
+                    break
+                }
+                if b < 0x20 { throw fail("control character in string") }
+                if b != UInt8(ascii: "\\") { i += 1; continue }
+                out.append(contentsOf: bytes[runStart..<i])
+                i += 1
+                guard i < bytes.count else { throw fail("unterminated escape") }
+                let e = bytes[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): out.append(0x22)
+                case UInt8(ascii: "\\"): out.append(0x5C)
+                case UInt8(ascii: "/"): out.append(0x2F)
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if scalar >= 0xD800, scalar < 0xDC00 {
+                        guard bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+                            throw fail("unpaired surrogate")
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard low >= 0xDC00, low < 0xE000 else { throw fail("unpaired surrogate") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00, scalar < 0xE000 {
+                        throw fail("unpaired surrogate")
+                    }
+                    guard let u = Unicode.Scalar(scalar) else { throw fail("invalid scalar") }
+                    out.append(contentsOf: Array(String(Character(u)).utf8))
+                default: throw fail("invalid escape")
+                }
+                runStart = i
+            }
+            guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+            return s
+        }
+    }
+}
