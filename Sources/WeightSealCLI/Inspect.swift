@@ -28,7 +28,15 @@ extension WeightSealCommand {
         mutating func run() async throws {
             let (root, paths, skipped) = try Self.collect(path)
             if skipped > 0 { printError("weightseal: note: \(skipped) symlinks skipped (pass a link itself to inspect its target)") }
-            let report = FormatInspector.inspect(root: root, paths: paths)
+            let formats = FormatInspector.inspect(root: root, paths: paths)
+            // License declarations, as `sign` would read them: disagreements and incomplete ones are findings.
+            let scan = LicenseScanner.scan(root: root, paths: paths)
+            let licenseFindings = LicenseCheck.check(signed: nil, scan: scan, signedPaths: Set(paths), policy: nil)
+            let expression = (try? LicenseResolver.resolve(scan: scan, publisherChoice: nil))?.expression
+            let report = InspectionReport(
+                files: formats.files, setFindings: formats.setFindings + licenseFindings,
+                license: scan.declarations.isEmpty && scan.files.isEmpty ? nil
+                    : .init(expression: expression, declarations: scan.declarations, files: scan.files))
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -121,8 +129,13 @@ extension WeightSealCommand {
                 for finding in f.findings { s += line(finding, showPath: finding.path != f.path) }
                 if let imports = f.pickleImports, !imports.isEmpty { s += "      imports: \(imports.joined(separator: ", "))\n" }
             }
+            if let license = report.license {
+                s += "license: \(license.expression ?? "(declarations disagree or name no SPDX license)")\n"
+                for d in license.declarations { s += "    \(d.path) \(d.field): \(d.value)\n" }
+                if !license.files.isEmpty { s += "    license files: \(license.files.joined(separator: ", "))\n" }
+            }
             if !report.setFindings.isEmpty {
-                s += "sets:\n"
+                s += "sets and licenses:\n"
                 for finding in report.setFindings { s += line(finding, showPath: true) }
             }
             let m = report.summary

@@ -37,3 +37,29 @@ struct StrictCLITests {
         #expect(byPath["aliased.safetensors"]?.contains("formatInvalid") == true)
     }
 }
+
+@Suite("CLI: inspect license declarations")
+struct InspectLicenseCLITests {
+    @Test("inspect reads the real models' licenses: MiniLM card apache-2.0, SmolLM2 GGUF general.license",
+          .enabled(if: FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-GGUF").path)))
+    func realModels() throws {
+        for (folder, field) in [("all-MiniLM-L6-v2", "license"), ("SmolLM2-135M-Instruct-GGUF", "general.license")] {
+            let r = try run(["inspect", repoRoot.appendingPathComponent(".cache/models/\(folder)").path, "--json"])
+            #expect(r.status == 0)
+            let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            let license = report?["license"] as? [String: Any]
+            #expect(license?["expression"] as? String == "Apache-2.0")
+            let decls = license?["declarations"] as? [[String: Any]] ?? []
+            #expect(decls.contains { $0["field"] as? String == field && $0["value"] as? String == "apache-2.0" })
+        }
+    }
+
+    @Test("inspect reports disagreeing declarations and a license_url key (F16)")
+    func conflicts() throws {
+        let s = Scratch()
+        s.write("m/README.md", "---\nlicense: other\nlicense_name: bloomchat-176b-license-v1.0\nlicense_url: https://example.invalid/LICENSE\n---\n")
+        let r = try run(["inspect", s.p("m")])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("license_url"))
+    }
+}

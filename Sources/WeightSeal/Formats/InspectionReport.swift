@@ -78,15 +78,32 @@ public struct InspectionReport: Sendable, Hashable, Codable {
     public var schema: String
     /// One entry per inspected path, in input order.
     public var files: [FileInspection]
-    /// Findings about sets of files: GGUF split sets, byte-split parts.
+    /// Findings about sets of files: GGUF split sets, byte-split parts, license declarations.
     public var setFindings: [Finding]
     public var summary: Summary
+    /// The license declarations read from the files (model card, GGUF, safetensors metadata, LICENSE files).
+    public var license: InspectedLicense?
+
+    /// What the files say about their license (DESIGN §6).
+    public struct InspectedLicense: Sendable, Hashable, Codable {
+        /// The SPDX expression the declarations agree on; absent when they disagree or there is none.
+        public var expression: String?
+        public var declarations: [LicenseDeclaration]
+        /// License text files (`LICENSE*`, `USE_POLICY*`).
+        public var files: [String]
+        public init(expression: String?, declarations: [LicenseDeclaration], files: [String]) {
+            self.expression = expression
+            self.declarations = declarations
+            self.files = files
+        }
+    }
 
     /// A report over `files` and `setFindings`; the summary is counted from them.
-    public init(files: [FileInspection], setFindings: [Finding]) {
+    public init(files: [FileInspection], setFindings: [Finding], license: InspectedLicense? = nil) {
         self.schema = Self.schemaID
         self.files = files
         self.setFindings = setFindings
+        self.license = license
         let all = files.flatMap(\.findings) + setFindings
         self.summary = Summary(files: files.count,
                                failures: all.filter { $0.severity == .failure }.count,
