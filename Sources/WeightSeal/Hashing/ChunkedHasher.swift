@@ -86,9 +86,9 @@ public final class ChunkedHasher: Sendable {
 
     /// - Parameters:
     ///   - jobs: worker threads; default the active processor count.
-    ///   - bufferSize: read size in bytes, at least 4096 (default 1 MiB, see docs/performance.md).
+    ///   - bufferSize: read size in bytes, at least 4096 (default 2 MiB, see docs/performance.md).
     ///   - ringSlots: buffers per worker, at least 2 (default 4).
-    public init(jobs: Int? = nil, bufferSize: Int = 1 << 20, ringSlots: Int = 4) {
+    public init(jobs: Int? = nil, bufferSize: Int = 2 << 20, ringSlots: Int = 4) {
         self.jobs = max(1, jobs ?? activeProcessorCount())
         self.bufferSize = max(4096, bufferSize)
         self.ringSlots = max(2, ringSlots)
