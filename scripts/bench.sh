@@ -101,7 +101,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PYKEY" 2>/
 # ---------------------------------------------------------------- measuring
 files_of() { find "$1" -type f ! -name model.sig -print0 | sort -z; }
 warm() { files_of "$1" | xargs -0 cat > /dev/null; }
-bytes_of() { files_of "$1" | xargs -0 stat -c %s | awk '{ t += $1 } END { print t }'; }
+bytes_of() { files_of "$1" | xargs -0 stat -c %s | awk '{ t += $1 } END { printf "%.0f\n", t }'; }
 
 # measure TOOL DATASET DIR COMMAND...: warm the cache, run once under /usr/bin/time, record seconds and peak RSS.
 measure() {
