@@ -270,7 +270,7 @@ final class HashRun: @unchecked Sendable {
                 total &+= r.size
             }
             for (i, range) in r.ranges.enumerated() {
-                let length = UInt64(range.count)
+                let length = range.upperBound - range.lowerBound
                 units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
                 total &+= length
             }
@@ -428,7 +428,7 @@ final class HashRun: @unchecked Sendable {
     func shared(_ file: FileJob, fd: Int32, ring: UnsafeMutableRawPointer, share: StreamShare,
                 primary: inout DigestSinks, secondary: DigestSinks) -> Bool {
         let size = file.request.size
-        let blocks = Int((size + UInt64(bufferSize) - 1) / UInt64(bufferSize))
+        let blocks = Int(size / UInt64(bufferSize) + (size % UInt64(bufferSize) == 0 ? 0 : 1))
         share.lock.withLock {
             share.ring = ring
             share.slots = ringSlots
