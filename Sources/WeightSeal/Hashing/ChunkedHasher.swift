@@ -167,7 +167,7 @@ final class NSLockLike: @unchecked Sendable {
     }
 }
 
-/// Processors available to this process.
+/// Processors available to this process (`ProcessInfo.activeProcessorCount`), at least 1.
 func activeProcessorCount() -> Int {
-    Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
 }
