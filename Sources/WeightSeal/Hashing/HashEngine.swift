@@ -1,5 +1,6 @@
 import Crypto
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #elseif canImport(Darwin)
 import Darwin

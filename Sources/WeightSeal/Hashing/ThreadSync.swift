@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
