@@ -314,7 +314,7 @@ import Testing
         // Nothing requested: the file is only opened and checked.
         let nothing = await hasher.hash([HashRequest(path: path, size: 10, wholeFile: false)])[0]
         #expect(nothing.error == nil && nothing.sha256 == nil && nothing.chunks.isEmpty)
-        #expect(ChunkedHasher(jobs: 2, bufferSize: 1 << 20, ringSlots: 4).maxBufferBytes == 8 << 20)
+        #expect(ChunkedHasher(jobs: 2).maxBufferBytes == 16 << 20)
     }
 
     final class ProgressLog: @unchecked Sendable {

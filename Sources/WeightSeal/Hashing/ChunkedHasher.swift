@@ -11,13 +11,19 @@ import Darwin
 public struct HashRequest: Sendable {
     /// File-system path of the file (already resolved and checked by the caller).
     public var path: String
-    /// Bytes the file must have; a file that ends sooner is reported as changed while hashing.
+    /// Bytes to hash: a file that has fewer (or ends sooner while it is read) is reported as changed while hashing;
+    /// bytes past `size` are not read (the caller compares sizes first).
     public var size: UInt64
     /// Compute the whole-file SHA-256.
     public var wholeFile: Bool
-    /// Compute the SHA-256 of each `chunkSize`-byte range (last one shorter), from the same reads as the whole-file digest.
+    /// Compute the SHA-256 of each `chunkSize`-byte range (last one shorter), from the same reads as the whole-file
+    /// digest. A file no larger than `chunkSize` gets one chunk (equal to its SHA-256), an empty file none; the caller
+    /// decides whether to record them (DESIGN §3 lists chunks only for files larger than the chunk size). A chunk size
+    /// of 0 asks for no chunks.
     public var chunkSize: UInt64?
-    /// Compute the SHA-256 of each of these byte ranges (verify hashes only what the reference signed).
+    /// Compute the SHA-256 of each of these byte ranges, each hashed as its own work unit so one file's ranges run
+    /// on all workers (verify hashes only what the reference signed). A range past `size` is an `.invalidArgument`
+    /// error for the file.
     public var ranges: [Range<UInt64>]
     /// Compute the git blob SHA-1 (`SHA-1("blob <size>\0" ‖ bytes)`).
     public var gitBlobSHA1: Bool
@@ -87,9 +93,9 @@ public final class ChunkedHasher: Sendable {
 
     /// - Parameters:
     ///   - jobs: worker threads; default the active processor count.
-    ///   - bufferSize: read size in bytes, at least 4096 (default 1 MiB, see docs/performance.md).
+    ///   - bufferSize: read size in bytes, at least 4096 (default 2 MiB, see docs/performance.md).
     ///   - ringSlots: buffers per worker, at least 2 (default 4).
-    public init(jobs: Int? = nil, bufferSize: Int = 1 << 20, ringSlots: Int = 4) {
+    public init(jobs: Int? = nil, bufferSize: Int = 2 << 20, ringSlots: Int = 4) {
         self.jobs = max(1, jobs ?? activeProcessorCount())
         self.bufferSize = max(4096, bufferSize)
         self.ringSlots = max(2, ringSlots)
@@ -162,7 +168,7 @@ final class NSLockLike: @unchecked Sendable {
     }
 }
 
-/// Processors available to this process.
+/// Processors available to this process (`ProcessInfo.activeProcessorCount`), at least 1.
 func activeProcessorCount() -> Int {
-    Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    max(1, ProcessInfo.processInfo.activeProcessorCount)
 }

@@ -11,9 +11,9 @@ import Darwin
 // Work units are a file's sequential stream (whole-file SHA-256, chunk digests, git blob SHA-1, all fed from the
 // same reads) or one requested byte range. A fixed set of worker threads pulls units, largest first. Each worker
 // owns one ring of `ringSlots` buffers of `bufferSize` bytes, so memory is jobs × ringSlots × bufferSize whatever
-// the model size. A stream that feeds two kinds of digest (whole-file and chunks) can be shared: its owner reads
-// each block once into its ring and feeds the whole-file SHA-256, while one idle worker, if any, feeds the chunk
-// digests from the same buffers. One big file then keeps two cores busy and is still read only once.
+// the model size. A stream that feeds two kinds of digest (whole-file and chunks) can be shared: each block is read
+// once into its owner's ring; the owner feeds the whole-file SHA-256 while one idle worker, if any, feeds the chunk
+// digests from the same buffers, and the two take turns reading. One big file then keeps two cores busy.
 
 /// Digest states fed with a file's bytes in order.
 struct DigestSinks {
@@ -175,11 +175,13 @@ struct WorkUnit {
     let shareable: Bool
 }
 
-/// A stream's buffers shared between its owner (reads, whole-file digest) and one helper (the other digests).
+/// A stream's buffers shared between its owner (whole-file digest) and one helper (the other digests).
 ///
-/// Block `b` lives in ring slot `b % slots`. The owner may read block `b` once block `b - slots` has been fed to the
-/// secondary digests. The secondary digests are fed strictly in order by whoever holds the token: the helper, or
-/// the owner itself while no helper is attached.
+/// Block `b` lives in ring slot `b % slots`. Blocks are read in order, one read at a time, by both threads in turn
+/// (whoever has read fewer reads next, ahead of the hashing, while a slot is free; either one reads when it has
+/// nothing else to do), so each pays half of the copying and the ring stays filled ahead of both digests. A slot is read into again only once both the whole-file
+/// digest and the secondary digests have consumed its previous block. The secondary digests are fed strictly in
+/// order by whoever holds the token: the helper, or the owner itself while no helper is attached.
 final class StreamShare: @unchecked Sendable {
     let lock = ConditionLock()
     /// Set by the run's lock when a helper takes this stream.
@@ -191,11 +193,19 @@ final class StreamShare: @unchecked Sendable {
     var size: UInt64 = 0
     var totalBlocks = 0
     var started = false
+    /// Reads `count` bytes at `offset` into the buffer; false when the file failed (set by the owner).
+    var read: (@Sendable (UnsafeMutableRawPointer, Int, UInt64) -> Bool)?
     var readCount = 0
+    var readInFlight = false
+    var primaryDone = 0
     var secondaryDone = 0
     var tokenHeld = false
     var helperAttached = false
+    var failed = false
     var finished = false
+    /// Blocks read by each side: they take turns, so each pays half the copying and the ring stays filled ahead.
+    var ownerReads = 0
+    var helperReads = 0
     /// Fed only by the token holder.
     var secondary = DigestSinks()
 
@@ -204,31 +214,63 @@ final class StreamShare: @unchecked Sendable {
         return Int(min(UInt64(blockSize), size - start))
     }
 
-    /// Feeds every read block to the secondary digests; called with `lock` held and the token free.
-    func drainLocked() {
+    func slot(_ b: Int) -> UnsafeMutableRawPointer? {
+        ring.map { $0 + (b % slots) * blockSize }
+    }
+
+    /// The next block can be read now: no read running and its slot consumed by both sides.
+    var canRead: Bool {
+        !failed && !readInFlight && readCount < totalBlocks
+            && readCount - primaryDone < slots && readCount - secondaryDone < slots
+    }
+
+    /// Reads the next block; called with `lock` held and `canRead` true.
+    func readNextLocked() {
+        let b = readCount
+        guard let slot = slot(b), let read else { return }
+        let length = blockLength(b)
+        readInFlight = true
+        lock.unlock()
+        let ok = read(slot, length, UInt64(b) * UInt64(blockSize))
+        lock.lock()
+        readInFlight = false
+        if ok { readCount = b + 1 } else { failed = true }
+        lock.broadcast()
+    }
+
+    /// Feeds up to `limit` read blocks to the secondary digests; called with `lock` held and the token free.
+    func drainLocked(limit: Int = Int.max) {
         tokenHeld = true
-        while secondaryDone < readCount, let ring {
-            let b = secondaryDone
-            let slot = ring + (b % slots) * blockSize
-            let length = blockLength(b)
+        var fed = 0
+        while fed < limit, secondaryDone < readCount, let slot = slot(secondaryDone) {
+            let length = blockLength(secondaryDone)
             lock.unlock()
             secondary.update(UnsafeRawBufferPointer(start: slot, count: length))
             lock.lock()
             secondaryDone += 1
+            fed += 1
             lock.broadcast()
         }
         tokenHeld = false
         lock.broadcast()
     }
 
-    /// A helper's part: feed the secondary digests until the stream ends.
+    /// A helper's part: keep the owner supplied with blocks and feed the secondary digests until the stream ends.
     func help() {
         lock.lock()
         helperAttached = true
         lock.broadcast()
-        while !finished && !(started && secondaryDone == totalBlocks) {
-            if started && secondaryDone < readCount && !tokenHeld {
-                drainLocked()
+        while !finished && !failed && !(started && secondaryDone == totalBlocks) {
+            if !started {
+                lock.wait()
+            } else if canRead && helperReads <= ownerReads {
+                helperReads += 1
+                readNextLocked()
+            } else if secondaryDone < readCount && !tokenHeld {
+                drainLocked(limit: 1)
+            } else if canRead {
+                helperReads += 1
+                readNextLocked()
             } else {
                 lock.wait()
             }
@@ -271,7 +313,7 @@ final class HashRun: @unchecked Sendable {
                 total &+= r.size
             }
             for (i, range) in r.ranges.enumerated() {
-                let length = UInt64(range.count)
+                let length = range.upperBound - range.lowerBound
                 units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
                 total &+= length
             }
@@ -429,7 +471,8 @@ final class HashRun: @unchecked Sendable {
     func shared(_ file: FileJob, fd: Int32, ring: UnsafeMutableRawPointer, share: StreamShare,
                 primary: inout DigestSinks, secondary: DigestSinks) -> Bool {
         let size = file.request.size
-        let blocks = Int((size + UInt64(bufferSize) - 1) / UInt64(bufferSize))
+        let block = UInt64(bufferSize)
+        let blocks = Int(size / block + (size % block == 0 ? 0 : 1))
         share.lock.withLock {
             share.ring = ring
             share.slots = ringSlots
@@ -437,41 +480,43 @@ final class HashRun: @unchecked Sendable {
             share.size = size
             share.totalBlocks = blocks
             share.secondary = secondary
+            share.read = { [self] buffer, count, offset in
+                !file.failed && self.readBlock(file, fd: fd, into: buffer, count: count, at: offset)
+            }
             share.started = true
             share.lock.broadcast()
         }
-        var ok = true
-        for b in 0..<blocks {
-            share.lock.lock()
-            while b - share.secondaryDone >= ringSlots {
-                if !share.helperAttached && !share.tokenHeld { share.drainLocked() } else { share.lock.wait() }
-            }
-            share.lock.unlock()
-            let slot = ring + (b % ringSlots) * bufferSize
-            let length = share.lock.withLock { share.blockLength(b) }
-            if file.failed || !readBlock(file, fd: fd, into: slot, count: length, at: UInt64(b) * UInt64(bufferSize)) {
-                ok = false
-                break
-            }
-            share.lock.withLock {
-                share.readCount = b + 1
-                share.lock.broadcast()
-            }
-            primary.update(UnsafeRawBufferPointer(start: slot, count: length))
-            share.lock.withLock {
-                if !share.helperAttached && !share.tokenHeld && share.secondaryDone < share.readCount { share.drainLocked() }
-            }
-        }
         share.lock.lock()
-        if ok {
-            while share.secondaryDone < share.readCount {
-                if !share.helperAttached && !share.tokenHeld { share.drainLocked() } else { share.lock.wait() }
+        // Hash every block into the whole-file digest; read when nothing is ready.
+        while !share.failed && share.primaryDone < blocks {
+            if share.helperAttached && share.canRead && share.ownerReads < share.helperReads {
+                share.ownerReads += 1
+                share.readNextLocked()
+            } else if share.primaryDone < share.readCount, let slot = share.slot(share.primaryDone) {
+                let length = share.blockLength(share.primaryDone)
+                share.lock.unlock()
+                primary.update(UnsafeRawBufferPointer(start: slot, count: length))
+                share.lock.lock()
+                share.primaryDone += 1
+                share.lock.broadcast()
+            } else if share.canRead {
+                share.ownerReads += 1
+                share.readNextLocked()
+            } else if !share.helperAttached && !share.tokenHeld && share.secondaryDone < share.readCount {
+                share.drainLocked()
+            } else {
+                share.lock.wait()
             }
-        } else {
-            // A helper may still be feeding a block from our ring: wait for it before the ring is reused.
-            while share.tokenHeld { share.lock.wait() }
         }
+        // Then make sure the secondary digests have every block.
+        while !share.failed && share.secondaryDone < blocks {
+            if !share.helperAttached && !share.tokenHeld { share.drainLocked() } else { share.lock.wait() }
+        }
+        // A helper may still be reading into or hashing from our ring: wait for it before the ring is reused.
+        while share.tokenHeld || share.readInFlight { share.lock.wait() }
+        let ok = !share.failed
         share.finished = true
+        share.read = nil
         share.lock.broadcast()
         share.lock.unlock()
         return ok
