@@ -51,7 +51,7 @@ public struct ManifestBuilder: Sendable {
     }
 
     /// Walks and hashes `root` (each byte read once) and returns its manifest and any portability warnings.
-    /// - Parameter progress: called from worker threads, at most about ten times a second.
+    /// - Parameter progress: called about ten times a second while hashing, and once at the end.
     /// - Throws: as ``listFiles(root:)``, and ``WeightSealError/Code/io`` when a file cannot be read or changes meanwhile.
     public func build(root: String, progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> (ModelManifest, [Finding]) {
         guard chunkSize >= UInt64(Limits.minChunkSize), chunkSize <= UInt64(Limits.maxChunkSize) else {

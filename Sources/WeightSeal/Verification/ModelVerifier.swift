@@ -25,7 +25,7 @@ public struct ModelVerifier: Sendable {
     ///   - root: the model folder.
     ///   - reference: what it must hold.
     ///   - signer: who signed the reference, for the report.
-    ///   - progress: hashing progress, called from worker threads.
+    ///   - progress: hashing progress, about ten times a second.
     /// - Returns: the report; its verdict is `verified` only with no failing finding.
     /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable folder.
     public func verify(root: String, reference: Reference, signer: String? = nil,
