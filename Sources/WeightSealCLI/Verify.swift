@@ -100,15 +100,11 @@ extension WeightSealCommand {
                         findings: signed.findings))
                 }
             }
-            if let checksums {
-                let reference = try checksumReference(checksums)
-                var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
-                progress.finish()
-                report.add(try extraChecks(root: dir, reference: reference, manifest: nil, policy: policy))
-                reports.append(report)
-            }
-            if let hfTree {
-                let reference = try hfTreeReference(hfTree)
+            // Unsigned published references, each checked the same way.
+            var unsignedReferences = [Reference]()
+            if let checksums { unsignedReferences.append(try checksumReference(checksums)) }
+            if let hfTree { unsignedReferences.append(try hfTreeReference(hfTree)) }
+            for reference in unsignedReferences {
                 var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
                 progress.finish()
                 report.add(try extraChecks(root: dir, reference: reference, manifest: nil, policy: policy))

@@ -1,18 +1,7 @@
 import Foundation
 import Testing
 
-/// The built `weightseal` binary (beside the test bundle, or `WEIGHTSEAL_BIN`).
-private let inspectBinary: String = {
-    if let env = ProcessInfo.processInfo.environment["WEIGHTSEAL_BIN"] { return env }
-    var dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("weightseal").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build/debug/weightseal").path
-}()
+private var inspectBinary: String { weightsealBinary }
 
 /// Runs `weightseal` with stdout captured to a file (no pipes to drain), with a time limit.
 private func runInspect(_ args: [String]) throws -> (status: Int32, stdout: String) {

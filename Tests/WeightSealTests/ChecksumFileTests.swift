@@ -44,20 +44,6 @@ func runTool(_ tool: String, _ args: [String], in dir: String? = nil) throws -> 
     return (p.terminationStatus, Array(data))
 }
 
-private func expectError(_ code: WeightSealError.Code, containing text: String? = nil,
-                         _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-        try body()
-        Issue.record("expected \(code) error", sourceLocation: sourceLocation)
-    } catch {
-        guard let error = error as? WeightSealError else {
-            Issue.record("expected WeightSealError, got \(error)", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
-    }
-}
 
 private func parse(_ text: String) throws(WeightSealError) -> [ChecksumEntry] {
     try ChecksumFile.parse(Array(text.utf8), label: "SUMS")

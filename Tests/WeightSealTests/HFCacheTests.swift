@@ -2,20 +2,6 @@ import Foundation
 import Testing
 @testable import WeightSeal
 
-private func expectError(_ code: WeightSealError.Code, containing text: String? = nil,
-                         _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-        try body()
-        Issue.record("expected \(code) error", sourceLocation: sourceLocation)
-    } catch {
-        guard let error = error as? WeightSealError else {
-            Issue.record("expected WeightSealError, got \(error)", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
-    }
-}
 
 private let c1 = String(repeating: "a1", count: 20)
 private let c2 = String(repeating: "b2", count: 20)

@@ -31,20 +31,6 @@ private func json(_ value: Any) -> [UInt8] {
     Array((try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys])) ?? Data())
 }
 
-private func expectError(_ code: WeightSealError.Code, containing text: String? = nil,
-                         _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
-    do {
-        try body()
-        Issue.record("expected \(code) error", sourceLocation: sourceLocation)
-    } catch {
-        guard let error = error as? WeightSealError else {
-            Issue.record("expected WeightSealError, got \(error)", sourceLocation: sourceLocation)
-            return
-        }
-        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
-        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
-    }
-}
 
 private let config = Array("{\"a\":1}\n".utf8)
 private let weights = pattern(10_000, seed: 3)

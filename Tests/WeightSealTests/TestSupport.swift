@@ -76,3 +76,19 @@ func reference(of dir: TempDir, builder: ManifestBuilder = .small()) async throw
 func findings(_ r: VerificationReport, _ kind: Finding.Kind) -> [Finding] {
     r.findings.filter { $0.kind == kind && $0.severity == .failure }
 }
+
+/// Expects `body` to throw a ``WeightSealError`` with `code` (and a message containing `text`).
+func expectError(_ code: WeightSealError.Code, containing text: String? = nil,
+                         _ body: () throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) {
+    do {
+        try body()
+        Issue.record("expected \(code) error", sourceLocation: sourceLocation)
+    } catch {
+        guard let error = error as? WeightSealError else {
+            Issue.record("expected WeightSealError, got \(error)", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        if let text { #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation) }
+    }
+}
