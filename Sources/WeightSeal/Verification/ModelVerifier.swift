@@ -129,9 +129,10 @@ public struct ModelVerifier: Sendable {
                 let bad = zip(ranges, result.ranges).enumerated().filter { $0.element.0.sha256 != $0.element.1 }.map(\.offset)
                 if let first = bad.first {
                     let r = ranges[first]
-                    let which = bad.count == 1 ? "chunk \(first)" : "\(bad.count) of \(ranges.count) chunks (first: \(first))"
-                    finding = Finding(.digestMismatch, path: e.path,
-                                      message: "\(which) differ\(bad.count == 1 ? "s" : ""): bytes \(r.start)..<\(r.end) of \(ranges.count) chunks; size matches",
+                    let which = bad.count == 1
+                        ? "chunk \(first) of \(ranges.count) (bytes \(r.start)..<\(r.end)) differs"
+                        : "\(bad.count) of \(ranges.count) chunks differ (first: chunk \(first), bytes \(r.start)..<\(r.end))"
+                    finding = Finding(.digestMismatch, path: e.path, message: "\(which); size matches",
                                       expected: r.sha256.hexString, actual: result.ranges[first].hexString, chunks: bad)
                     if let actualFirst = result.ranges.first, let owner = expectedOwner[actualFirst], owner != e.path {
                         finding?.hints.append("content equals the expected content of \(ModelPath.quoted(owner)) (swapped or misrouted)")
