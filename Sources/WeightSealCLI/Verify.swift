@@ -69,6 +69,9 @@ extension WeightSealCommand {
                 snapshot = HFCacheSnapshot.detect(path: dir)
             }
             if let snapshot { dir = snapshot.snapshotPath }
+            guard FileManager.default.fileExists(atPath: dir) else {
+                throw WeightSealError(.io, "cannot read model folder \(dir): no such file or folder")
+            }
             let unsigned = checksums != nil || hfTree != nil
             if !unsigned && !trust.isGiven && snapshot == nil {
                 throw ValidationError("give --key or --certificate-roots to check the signature (or --checksums / --hf-tree for an unsigned list)")
