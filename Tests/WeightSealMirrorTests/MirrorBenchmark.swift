@@ -18,7 +18,7 @@ struct MirrorBenchmark {
         // Write the file in 64 MiB pieces of pseudo-random bytes.
         let path = dir.path + "/mirror/model.safetensors"
         try FileManager.default.createDirectory(atPath: dir.path + "/mirror", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var piece = testBytes(Int(min(chunk, size)), seed: 99)
         var written: UInt64 = 0

@@ -124,8 +124,7 @@ final class NginxServer: @unchecked Sendable {
                 started = p
                 return
             }
-            p.terminate()
-            p.waitUntilExit()
+            killAndWait(p)
             lastError = (try? String(contentsOfFile: prefix.path + "/error.log", encoding: .utf8)) ?? ""
         }
         prefix.remove()
@@ -135,10 +134,7 @@ final class NginxServer: @unchecked Sendable {
     private var started: Process?
 
     func stop() {
-        if let p = started, p.isRunning {
-            p.terminate()
-            p.waitUntilExit()
-        }
+        if let p = started { killAndWait(p) }
         prefix.remove()
     }
 }
@@ -170,19 +166,23 @@ final class HubServer: @unchecked Sendable {
             text += String(decoding: d, as: UTF8.self)
         }
         guard text.hasPrefix("PORT "), let p = Int(text.dropFirst(5).prefix { $0.isNumber }) else {
-            process.terminate()
+            killAndWait(process)
             throw ServerError(description: "hubserver did not start: \(text)")
         }
         port = p
     }
 
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        killAndWait(process)
         faultsFile.remove()
     }
+}
+
+/// Ends a server with SIGKILL (a child may inherit a blocked SIGTERM from the test runner) and reaps it.
+func killAndWait(_ p: Process) {
+    guard p.isRunning else { return }
+    kill(p.processIdentifier, SIGKILL)
+    p.waitUntilExit()
 }
 
 /// Deterministic test bytes (xorshift), so every run serves the same files.
