@@ -1,6 +1,7 @@
 import ArgumentParser
 import WeightSeal
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #elseif canImport(Darwin)
 import Darwin

@@ -1,7 +1,7 @@
 import Crypto
-import Dispatch
 import Foundation
 #if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -56,30 +56,89 @@ public struct HashProgress: Sendable {
     public var bytesTotal: UInt64
     /// Seconds since the run started.
     public var seconds: Double
+
+    public init(bytesDone: UInt64, bytesTotal: UInt64, seconds: Double) {
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.seconds = seconds
+    }
 }
 
 /// The parallel hashing engine (DESIGN §8).
+///
+/// A fixed pool of `jobs` worker threads (plain threads, never Swift's cooperative pool) pulls work units, largest
+/// first. A unit is one file's sequential stream (whole-file SHA-256, `chunkSize` chunk digests and the git blob
+/// SHA-1, all fed from the same reads, so `hash`/`sign` read every byte once) or one requested byte range (so
+/// `verify` hashes the ranges of one huge file on all cores). When a worker has no unit left, it helps a running
+/// stream that feeds two digests: the owner keeps reading and feeding the whole-file SHA-256, the helper feeds the
+/// chunk digests from the same buffers, so one big file keeps two cores busy and is still read once.
+///
+/// Reads use `pread` into buffers each worker owns and reuses (`ringSlots` × `bufferSize` bytes per worker), so
+/// buffer memory is bounded by ``maxBufferBytes`` whatever the model size. Files are opened with
+/// `O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC` and must be regular files: a fifo, a device or a symlink is an error, never a
+/// hang. A file that ends before `size` bytes is reported as changed while hashing; bytes past `size` are not read.
 public final class ChunkedHasher: Sendable {
     /// Worker threads.
     public let jobs: Int
-    /// Bytes read per `pread` into each worker's buffer.
+    /// Bytes read per `pread` (one block).
     public let bufferSize: Int
+    /// Blocks in each worker's ring of buffers (a shared stream's owner reads ahead of its helper by at most this many).
+    public let ringSlots: Int
 
     /// - Parameters:
     ///   - jobs: worker threads; default the active processor count.
-    ///   - bufferSize: read size in bytes (1–8 MiB is best).
-    public init(jobs: Int? = nil, bufferSize: Int = 4 << 20) {
+    ///   - bufferSize: read size in bytes, at least 4096 (default 1 MiB, see docs/performance.md).
+    ///   - ringSlots: buffers per worker, at least 2 (default 4).
+    public init(jobs: Int? = nil, bufferSize: Int = 1 << 20, ringSlots: Int = 4) {
         self.jobs = max(1, jobs ?? activeProcessorCount())
         self.bufferSize = max(4096, bufferSize)
+        self.ringSlots = max(2, ringSlots)
     }
 
-    /// Hashes every request on worker threads and blocks until all are done. Results are in request order.
+    /// Upper bound of the engine's buffer memory, in bytes: `jobs × ringSlots × bufferSize`.
+    public var maxBufferBytes: Int { jobs * ringSlots * bufferSize }
+
+    /// Hashes every request on worker threads and blocks until all are done.
+    ///
+    /// - Parameters:
+    ///   - requests: what to compute per file; the same path may appear more than once.
+    ///   - progress: called on the calling thread about ten times a second while the run lasts, and once at the end,
+    ///     with bytes read so far, bytes to read in all, and seconds since the start.
+    /// - Returns: one result per request, in request order. A file that cannot be hashed has only `error` set
+    ///   (`.io`: cannot open or read, not a regular file, changed while hashing; `.invalidPath`: a symlink;
+    ///   `.invalidArgument`: a range past `size`).
     public func hash(_ requests: [HashRequest], progress: (@Sendable (HashProgress) -> Void)? = nil) -> [HashResult] {
-        let results = ResultBox(count: requests.count)
-        DispatchQueue.concurrentPerform(iterations: requests.count) { i in
-            results.set(i, Self.hashOne(requests[i], bufferSize: bufferSize))
+        if requests.isEmpty { return [] }
+        let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots)
+        let threads = run.threadCount(jobs: jobs)
+        let start = monotonicSeconds()
+        run.lock.withLock { run.liveWorkers = threads }
+        for _ in 0..<threads {
+            let thread = Thread { run.workerMain() }
+            thread.name = "weightseal-hash"
+            thread.start()
         }
-        return results.values
+        var lastReport = start
+        run.lock.lock()
+        while run.liveWorkers > 0 {
+            guard let progress else {
+                run.lock.wait()
+                continue
+            }
+            run.lock.wait(seconds: 0.1)
+            let now = monotonicSeconds()
+            if now - lastReport >= 0.099 && run.liveWorkers > 0 {
+                lastReport = now
+                let report = HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: now - start)
+                run.lock.unlock()
+                progress(report)
+                run.lock.lock()
+            }
+        }
+        let final = HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: monotonicSeconds() - start)
+        run.lock.unlock()
+        progress?(final)
+        return run.files.map { file in file.lock.withLock { file.result } }
     }
 
     /// Async form of ``hash(_:progress:)``: the work runs on its own threads, never on the cooperative pool.
@@ -89,87 +148,6 @@ public final class ChunkedHasher: Sendable {
             thread.start()
         }
     }
-
-    static func hashOne(_ r: HashRequest, bufferSize: Int) -> HashResult {
-        var result = HashResult()
-        let fd = open(r.path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
-        if fd < 0 {
-            result.error = WeightSealError(.io, "cannot open \(r.path): \(String(cString: strerror(errno)))")
-            return result
-        }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            result.error = WeightSealError(.io, "\(r.path) is not a regular file")
-            return result
-        }
-        var buffer = [UInt8](repeating: 0, count: bufferSize)
-        var whole = SHA256()
-        var chunk = SHA256()
-        var chunkFill: UInt64 = 0
-        var sha1 = Insecure.SHA1()
-        if r.gitBlobSHA1 { sha1.update(data: Array("blob \(r.size)\0".utf8)) }
-        let needSequential = r.wholeFile || r.chunkSize != nil || r.gitBlobSHA1
-        if needSequential {
-            var offset: UInt64 = 0
-            while offset < r.size {
-                let want = Int(min(UInt64(bufferSize), r.size - offset))
-                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
-                if n <= 0 {
-                    result.error = WeightSealError(.io, "\(r.path) changed while hashing: ended at \(offset) of \(r.size) bytes")
-                    return result
-                }
-                buffer.withUnsafeBytes { raw in
-                    let slice = UnsafeRawBufferPointer(rebasing: raw[0..<n])
-                    if r.wholeFile { whole.update(bufferPointer: slice) }
-                    if r.gitBlobSHA1 { sha1.update(bufferPointer: slice) }
-                    if let cs = r.chunkSize {
-                        var pos = 0
-                        while pos < n {
-                            let take = Int(min(UInt64(n - pos), cs - chunkFill))
-                            chunk.update(bufferPointer: UnsafeRawBufferPointer(rebasing: slice[pos..<(pos + take)]))
-                            chunkFill += UInt64(take)
-                            pos += take
-                            if chunkFill == cs {
-                                result.chunks.append(Array(chunk.finalize()))
-                                chunk = SHA256()
-                                chunkFill = 0
-                            }
-                        }
-                    }
-                }
-                offset += UInt64(n)
-            }
-            if r.chunkSize != nil && chunkFill > 0 { result.chunks.append(Array(chunk.finalize())) }
-            if r.wholeFile { result.sha256 = Array(whole.finalize()) }
-            if r.gitBlobSHA1 { result.gitBlobSHA1 = Array(sha1.finalize()) }
-        }
-        for range in r.ranges {
-            var h = SHA256()
-            var offset = range.lowerBound
-            while offset < range.upperBound {
-                let want = Int(min(UInt64(bufferSize), range.upperBound - offset))
-                let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(offset)) }
-                if n <= 0 {
-                    result.error = WeightSealError(.io, "\(r.path) changed while hashing: ended at \(offset) of \(r.size) bytes")
-                    return result
-                }
-                buffer.withUnsafeBytes { h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                offset += UInt64(n)
-            }
-            result.ranges.append(Array(h.finalize()))
-        }
-        return result
-    }
-}
-
-/// Results written by index from worker threads.
-final class ResultBox: @unchecked Sendable {
-    private var storage: [HashResult]
-    private let lock = NSLockLike()
-    init(count: Int) { storage = Array(repeating: HashResult(), count: count) }
-    func set(_ i: Int, _ r: HashResult) { lock.withLock { storage[i] = r } }
-    var values: [HashResult] { lock.withLock { storage } }
 }
 
 /// A small mutex over pthread, so the core needs no Foundation lock.

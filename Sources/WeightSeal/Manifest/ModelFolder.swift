@@ -1,0 +1,236 @@
+import Foundation
+#if canImport(CoreFoundation)
+// Once Yams (licensing) is imported in this module, `struct stat` is owned by CoreFoundation's clang module, and
+// MemberImportVisibility then wants that module imported here to read its fields.
+import CoreFoundation
+#endif
+#if canImport(Glibc)
+import CoreFoundation  // Linux: `stat` may be imported through CoreFoundation in a batch (MemberImportVisibility)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A regular file found under a model root.
+public struct WalkedFile: Sendable, Hashable {
+    /// Model-relative path, `/`-separated.
+    public var path: String
+    /// File-system path to open (a followed symlink's resolved target).
+    public var fsPath: String
+    /// Size in bytes at the time of the walk.
+    public var size: UInt64
+    /// Whether the entry was reached through a symlink.
+    public var viaSymlink: Bool
+
+    public init(path: String, fsPath: String, size: UInt64, viaSymlink: Bool) {
+        self.path = path
+        self.fsPath = fsPath
+        self.size = size
+        self.viaSymlink = viaSymlink
+    }
+}
+
+/// The regular files under a root, and what was found that is not one.
+public struct FolderListing: Sendable {
+    /// Files in path-byte order.
+    public var files: [WalkedFile]
+    /// Symlinks refused or escaping, dangling links, cycles, fifos, sockets, devices, names that are not UTF-8.
+    public var findings: [Finding]
+}
+
+/// Walks a model folder (DESIGN §3, §5.4): never follows a symlink unless the rule allows it and its target stays
+/// inside the containment root, never opens anything but directories.
+public enum ModelFolder {
+    /// Options of a walk.
+    public struct Options: Sendable {
+        /// Exact relative paths skipped (a folder and all below it).
+        public var ignorePaths: [String]
+        /// What to do with symlinks.
+        public var symlinks: Reference.SymlinkRule
+        /// The folder a followed symlink must stay inside; the root itself when `nil`.
+        /// A Hugging Face cache snapshot uses its `models--ORG--NAME` folder.
+        public var containmentRoot: String?
+        public init(ignorePaths: [String], symlinks: Reference.SymlinkRule, containmentRoot: String? = nil) {
+            self.ignorePaths = ignorePaths
+            self.symlinks = symlinks
+            self.containmentRoot = containmentRoot
+        }
+    }
+
+    /// Lists the regular files under `root`.
+    /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable directory.
+    public static func list(root: String, options: Options) throws(WeightSealError) -> FolderListing {
+        var st = stat()
+        guard stat(root, &st) == 0 else {
+            throw WeightSealError(.io, "cannot read model folder \(root): \(String(cString: strerror(errno)))")
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw WeightSealError(.io, "\(root) is not a folder")
+        }
+        guard let realRoot = realPath(root) else {
+            throw WeightSealError(.io, "cannot resolve \(root)")
+        }
+        let containment = options.containmentRoot.flatMap(realPath) ?? realRoot
+        var walker = Walker(options: options, containment: containment)
+        walker.visitedDirectories.insert(DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
+        walker.walk(fsDir: root, relative: [], depth: 0)
+        walker.files.sort { pathBytesLess($0.path, $1.path) }
+        return FolderListing(files: walker.files, findings: walker.findings)
+    }
+
+    /// Names that collide under Unicode NFC or case folding (not portable to macOS/Windows file systems).
+    public static func portabilityWarnings(_ paths: [String]) -> [Finding] {
+        var groups = [String: [String]]()
+        for p in paths { groups[p.precomposedStringWithCanonicalMapping.lowercased(), default: []].append(p) }
+        var findings = [Finding]()
+        for (_, names) in groups where names.count > 1 {
+            let sorted = names.sorted(by: pathBytesLess)
+            findings.append(Finding(.nameCollision, .warning, path: sorted[0],
+                message: "names collide under Unicode normalization or case folding (not portable): "
+                    + sorted.map(ModelPath.quoted).joined(separator: ", ")))
+        }
+        for p in paths where p.contains(":") {
+            findings.append(Finding(.nameCollision, .note, path: p, message: "name contains ':', which Windows does not allow"))
+        }
+        return findings.sorted { pathBytesLess($0.path ?? "", $1.path ?? "") }
+    }
+}
+
+struct DirID: Hashable {
+    var dev: UInt64
+    var ino: UInt64
+}
+
+private struct Walker {
+    let options: ModelFolder.Options
+    let containment: String
+    var files: [WalkedFile] = []
+    var findings: [Finding] = []
+    var visitedDirectories = Set<DirID>()
+
+    init(options: ModelFolder.Options, containment: String) {
+        self.options = options
+        self.containment = containment
+    }
+
+    mutating func walk(fsDir: String, relative: [String], depth: Int) {
+        let relDir = relative.joined(separator: "/")
+        guard depth < Limits.maxDirectoryDepth else {
+            findings.append(Finding(.unreadable, path: relDir, message: "folder nesting deeper than \(Limits.maxDirectoryDepth)"))
+            return
+        }
+        guard let dir = opendir(fsDir) else {
+            findings.append(Finding(.unreadable, path: relDir.isEmpty ? "." : relDir,
+                                    message: "cannot read folder: \(String(cString: strerror(errno)))"))
+            return
+        }
+        defer { closedir(dir) }
+        var names = [[UInt8]]()
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
+                Array(raw.prefix { $0 != 0 })
+            }
+            if name == [46] || name == [46, 46] { continue }
+            names.append(name)
+        }
+        names.sort { $0.lexicographicallyPrecedes($1) }
+        for nameBytes in names {
+            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+                let shown = (relative + [nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()])
+                    .joined(separator: "/")
+                findings.append(Finding(.notRegularFile, path: shown, message: "file name is not valid UTF-8; it cannot be named in a manifest"))
+                continue
+            }
+            let rel = relative + [name]
+            let relPath = rel.joined(separator: "/")
+            if ModelPath.isIgnored(relPath, by: options.ignorePaths) { continue }
+            // fsPath must use the raw bytes: build it from them.
+            let rawFSPath = fsDir + "/" + name
+            var st = stat()
+            guard lstat(rawFSPath, &st) == 0 else {
+                findings.append(Finding(.unreadable, path: relPath, message: "cannot stat: \(String(cString: strerror(errno)))"))
+                continue
+            }
+            switch st.st_mode & S_IFMT {
+            case S_IFDIR:
+                let id = DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+                guard visitedDirectories.insert(id).inserted else { continue }
+                walk(fsDir: rawFSPath, relative: rel, depth: depth + 1)
+            case S_IFREG:
+                files.append(WalkedFile(path: relPath, fsPath: rawFSPath, size: UInt64(st.st_size), viaSymlink: false))
+            case S_IFLNK:
+                followLink(rawFSPath, rel: rel, relPath: relPath, depth: depth)
+            default:
+                findings.append(Finding(.notRegularFile, path: relPath,
+                                        message: "is a \(kindName(st.st_mode)), not a regular file"))
+            }
+        }
+    }
+
+    mutating func followLink(_ fsPath: String, rel: [String], relPath: String, depth: Int) {
+        let target = readLink(fsPath) ?? "?"
+        guard options.symlinks == .withinRoot else {
+            findings.append(Finding(.symlinkRejected, path: relPath,
+                message: "is a symlink (to \(target)); the manifest does not allow symlinks"))
+            return
+        }
+        guard let resolved = realPath(fsPath) else {
+            let err = errno
+            if err == ELOOP {
+                findings.append(Finding(.symlinkCycle, path: relPath, message: "symlink cycle (to \(target))"))
+            } else {
+                findings.append(Finding(.danglingSymlink, path: relPath,
+                    message: "dangling symlink: its target \(target) does not exist"))
+            }
+            return
+        }
+        guard resolved == containment || resolved.hasPrefix(containment + "/") else {
+            findings.append(Finding(.symlinkEscapes, path: relPath,
+                message: "symlink leaves the model root (to \(target))", actual: resolved))
+            return
+        }
+        var st = stat()
+        guard stat(resolved, &st) == 0 else {
+            findings.append(Finding(.danglingSymlink, path: relPath, message: "dangling symlink (to \(target))"))
+            return
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG:
+            files.append(WalkedFile(path: relPath, fsPath: resolved, size: UInt64(st.st_size), viaSymlink: true))
+        case S_IFDIR:
+            let id = DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
+            guard visitedDirectories.insert(id).inserted else {
+                findings.append(Finding(.symlinkCycle, path: relPath, message: "symlink to a folder already walked (to \(target)): cycle or repeat"))
+                return
+            }
+            walk(fsDir: resolved, relative: rel, depth: depth + 1)
+        default:
+            findings.append(Finding(.notRegularFile, path: relPath, message: "symlink to a \(kindName(st.st_mode)), not a regular file"))
+        }
+    }
+}
+
+func kindName(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: return "fifo"
+    case S_IFSOCK: return "socket"
+    case S_IFCHR: return "character device"
+    case S_IFBLK: return "block device"
+    case S_IFDIR: return "folder"
+    case S_IFLNK: return "symlink"
+    default: return "special file"
+    }
+}
+
+func realPath(_ path: String) -> String? {
+    guard let p = realpath(path, nil) else { return nil }
+    defer { free(p) }
+    return String(cString: p)
+}
+
+func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4097)
+    let n = readlink(path, &buffer, 4096)
+    guard n >= 0 else { return nil }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,280 @@
+import Crypto
+import Foundation
+
+/// The weightseal manifest: the predicate of an in-toto Statement v1 (DESIGN §3, `docs/formats/manifest-v1.md`).
+///
+/// It lists every covered file with its size in bytes and whole-file SHA-256; files larger than
+/// ``Serialization/chunkSize`` also list the SHA-256 of each `chunkSize` byte range. ``root`` is the RFC 9162
+/// Merkle tree hash over the files sorted by path bytes, binding names, sizes and content.
+public struct ModelManifest: Codable, Sendable, Hashable {
+    /// `predicateType` of the Statement that carries this manifest.
+    public static let predicateType = "https://weightseal.dev/manifest/v1"
+    /// Default chunk size in bytes (64 MiB).
+    public static let defaultChunkSize: UInt64 = 64 << 20
+
+    /// What the model is.
+    public struct Model: Codable, Sendable, Hashable {
+        public var name: String
+        public var revision: String?
+        public var source: String?
+        public init(name: String, revision: String? = nil, source: String? = nil) {
+            self.name = name
+            self.revision = revision
+            self.source = source
+        }
+    }
+
+    /// How the folder was turned into entries; the verifier takes its policy from here, never from its own defaults.
+    public struct Serialization: Codable, Sendable, Hashable {
+        /// Always `"sha256"` in v1.
+        public var hashAlgorithm: String
+        /// Chunk size in bytes.
+        public var chunkSize: UInt64
+        /// Exact relative paths not covered (a folder covers everything below it).
+        public var ignorePaths: [String]
+        /// `"reject"` or `"within-root"`.
+        public var symlinks: Reference.SymlinkRule
+
+        public init(hashAlgorithm: String, chunkSize: UInt64, ignorePaths: [String], symlinks: Reference.SymlinkRule) {
+            self.hashAlgorithm = hashAlgorithm
+            self.chunkSize = chunkSize
+            self.ignorePaths = ignorePaths
+            self.symlinks = symlinks
+        }
+    }
+
+    /// One covered file.
+    public struct FileEntry: Codable, Sendable, Hashable {
+        /// Model-relative path, `/`-separated.
+        public var path: String
+        /// Size in bytes.
+        public var size: UInt64
+        /// Whole-file SHA-256, lower-case hex.
+        public var sha256: String
+        /// SHA-256 of each `chunkSize` byte range (lower-case hex), present only when `size > chunkSize`.
+        public var chunks: [String]?
+        public init(path: String, size: UInt64, sha256: String, chunks: [String]? = nil) {
+            self.path = path
+            self.size = size
+            self.sha256 = sha256
+            self.chunks = chunks
+        }
+    }
+
+    /// The program that wrote the manifest.
+    public struct Tool: Codable, Sendable, Hashable {
+        public var name: String
+        public var version: String
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
+    }
+
+    public var model: Model
+    public var serialization: Serialization
+    /// Files in path-byte order.
+    public var files: [FileEntry]
+    /// Merkle tree hash over the files, lower-case hex.
+    public var root: String
+    public var license: LicenseRecord?
+    /// RFC 3339 time of creation.
+    public var createdAt: String
+    public var tool: Tool
+
+    public init(model: Model, serialization: Serialization, files: [FileEntry], root: String, license: LicenseRecord?,
+                createdAt: String, tool: Tool) {
+        self.model = model
+        self.serialization = serialization
+        self.files = files
+        self.root = root
+        self.license = license
+        self.createdAt = createdAt
+        self.tool = tool
+    }
+
+    // MARK: - Merkle root
+
+    /// The leaf input of one file: `path ‖ 0x00 ‖ decimal size ‖ 0x00 ‖ sha256 hex ‖ 0x00 ‖ chunk root hex or empty`.
+    public static func leafData(_ entry: FileEntry) -> [UInt8] {
+        var d = Array(entry.path.utf8)
+        d.append(0)
+        d += Array(String(entry.size).utf8)
+        d.append(0)
+        d += Array(entry.sha256.utf8)
+        d.append(0)
+        if let chunks = entry.chunks {
+            let raw = chunks.map { [UInt8](hexString: $0) ?? [] }
+            d += Array(MerkleTree.rootHash(leaves: raw).hexString.utf8)
+        }
+        return d
+    }
+
+    /// The Merkle tree hash over `files` sorted by path bytes (lower-case hex).
+    public static func computeRoot(_ files: [FileEntry]) -> String {
+        let sorted = files.sorted { pathBytesLess($0.path, $1.path) }
+        return MerkleTree.rootHash(leaves: sorted.map(leafData)).hexString
+    }
+
+    // MARK: - Statement
+
+    /// The in-toto Statement carrying this manifest, as the JSON bytes that get signed (keys sorted).
+    public func statementJSON() throws(WeightSealError) -> [UInt8] {
+        let statement = ManifestStatement(
+            type: ManifestStatement.statementType,
+            subject: files.map { .init(name: $0.path, digest: ["sha256": $0.sha256]) },
+            predicateType: Self.predicateType,
+            predicate: self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(statement))
+        } catch {
+            throw WeightSealError(.malformedManifest, "cannot encode manifest", cause: error)
+        }
+    }
+
+    /// The manifest alone as pretty-printed JSON (keys sorted), as `weightseal hash` prints it.
+    public func prettyJSON() throws(WeightSealError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        do {
+            return Array(try encoder.encode(self))
+        } catch {
+            throw WeightSealError(.malformedManifest, "cannot encode manifest", cause: error)
+        }
+    }
+
+    /// Parses a signed Statement's bytes (never a rebuilt payload) and checks it (DESIGN §5.1) before any file is opened.
+    ///
+    /// - Returns: the manifest and the findings of its consistency checks (a root or subject that does not match the
+    ///   files is a `manifestInconsistent` failure).
+    /// - Throws: ``WeightSealError/Code/malformedManifest`` for JSON of the wrong shape, ``WeightSealError/Code/invalidPath``
+    ///   for a path that breaks the rules, ``WeightSealError/Code/unsupportedAlgorithm`` for a hash other than SHA-256,
+    ///   ``WeightSealError/Code/limitExceeded`` past ``Limits``.
+    public static func parseStatement(_ payload: [UInt8], label: String) throws(WeightSealError) -> (ModelManifest, [Finding]) {
+        guard payload.count <= Limits.maxJSONBytes else {
+            throw WeightSealError(.limitExceeded, "\(label): Statement larger than \(Limits.maxJSONBytes) bytes")
+        }
+        let statement: ManifestStatement
+        do {
+            statement = try JSONDecoder().decode(ManifestStatement.self, from: Data(payload))
+        } catch {
+            throw WeightSealError(.malformedManifest, "\(label): not a weightseal manifest Statement: \(describe(error))")
+        }
+        guard statement.type == ManifestStatement.statementType else {
+            throw WeightSealError(.malformedManifest, "\(label): _type is \(statement.type), expected \(ManifestStatement.statementType)")
+        }
+        guard statement.predicateType == predicateType else {
+            throw WeightSealError(.malformedManifest, "\(label): predicateType is \(statement.predicateType), expected \(predicateType)")
+        }
+        let manifest = statement.predicate
+        var findings = try manifest.check(label: label)
+        var subjects = [[UInt8]: String]()
+        for s in statement.subject {
+            subjects[Array(s.name.utf8)] = s.digest["sha256"]?.lowercased()
+        }
+        var subjectProblems = [String]()
+        if statement.subject.count != manifest.files.count { subjectProblems.append("\(statement.subject.count) subjects for \(manifest.files.count) files") }
+        for f in manifest.files where subjects[Array(f.path.utf8)] != f.sha256.lowercased() {
+            subjectProblems.append("subject for \(ModelPath.quoted(f.path)) does not match its file entry")
+            if subjectProblems.count > 5 { break }
+        }
+        if !subjectProblems.isEmpty {
+            findings.append(Finding(.manifestInconsistent, message: "Statement subjects disagree with the manifest: " + subjectProblems.joined(separator: "; ")))
+        }
+        return (manifest, findings)
+    }
+
+    /// Checks shape, bounds and path rules; returns consistency findings.
+    /// - Throws: as ``parseStatement(_:label:)``.
+    public func check(label: String) throws(WeightSealError) -> [Finding] {
+        guard serialization.hashAlgorithm == "sha256" else {
+            throw WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(serialization.hashAlgorithm) is not supported")
+        }
+        guard serialization.chunkSize >= UInt64(Limits.minChunkSize), serialization.chunkSize <= UInt64(Limits.maxChunkSize) else {
+            throw WeightSealError(.malformedManifest, "\(label): chunkSize \(serialization.chunkSize) is out of range")
+        }
+        guard !files.isEmpty else { throw WeightSealError(.malformedManifest, "\(label): the manifest lists no file") }
+        guard files.count <= Limits.maxFiles else {
+            throw WeightSealError(.limitExceeded, "\(label): more than \(Limits.maxFiles) files")
+        }
+        try ModelPath.validateAll(files.map(\.path))
+        for p in serialization.ignorePaths { try ModelPath.validate(p) }
+        let cs = serialization.chunkSize
+        for f in files {
+            guard isHex(f.sha256, count: 64) else {
+                throw WeightSealError(.malformedManifest, "\(label): sha256 of \(ModelPath.quoted(f.path)) is not 64 hex digits")
+            }
+            let expectedChunks = f.size > cs ? Int((f.size - 1) / cs + 1) : 0
+            let chunkCount = f.chunks?.count ?? 0
+            guard chunkCount == expectedChunks, f.chunks == nil || expectedChunks > 0 else {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): \(ModelPath.quoted(f.path)) has \(chunkCount) chunks, expected \(expectedChunks) for \(f.size) bytes in \(cs)-byte chunks")
+            }
+            for c in f.chunks ?? [] where !isHex(c, count: 64) {
+                throw WeightSealError(.malformedManifest, "\(label): a chunk digest of \(ModelPath.quoted(f.path)) is not 64 hex digits")
+            }
+        }
+        var findings = [Finding]()
+        let computed = Self.computeRoot(files)
+        if computed != root.lowercased() {
+            findings.append(Finding(.manifestInconsistent, message: "manifest root does not match its files",
+                                    expected: root, actual: computed))
+        }
+        return findings
+    }
+
+    /// The files as a ``Reference`` for the verifier.
+    public func reference(label: String, isSigned: Bool) -> Reference {
+        let cs = serialization.chunkSize
+        let expected = files.map { f -> ExpectedFile in
+            let whole = [UInt8](hexString: f.sha256) ?? []
+            guard let chunks = f.chunks else { return ExpectedFile(path: f.path, size: f.size, check: .sha256(whole)) }
+            var ranges = [ExpectedRange]()
+            ranges.reserveCapacity(chunks.count)
+            for (i, c) in chunks.enumerated() {
+                let start = UInt64(i) * cs
+                ranges.append(ExpectedRange(start: start, end: min(start + cs, f.size), sha256: [UInt8](hexString: c) ?? []))
+            }
+            return ExpectedFile(path: f.path, size: f.size, check: .ranges(ranges, whole: whole))
+        }
+        return Reference(kind: .weightsealManifest, isSigned: isSigned, files: expected,
+                         ignorePaths: serialization.ignorePaths, symlinks: serialization.symlinks, label: label)
+    }
+}
+
+/// The Statement wrapper, decoded from the signed bytes.
+struct ManifestStatement: Codable {
+    static let statementType = "https://in-toto.io/Statement/v1"
+    struct Subject: Codable {
+        var name: String
+        var digest: [String: String]
+    }
+    var type: String
+    var subject: [Subject]
+    var predicateType: String
+    var predicate: ModelManifest
+
+    enum CodingKeys: String, CodingKey {
+        case type = "_type", subject, predicateType, predicate
+    }
+}
+
+/// A short, path-bearing description of a decoding error.
+func describe(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.keyNotFound(let key, let ctx):
+        return "missing field \(codingPath(ctx.codingPath + [key]))"
+    case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
+        return "wrong type at \(codingPath(ctx.codingPath)): \(ctx.debugDescription)"
+    case DecodingError.dataCorrupted(let ctx):
+        return ctx.codingPath.isEmpty ? "invalid JSON" : "invalid value at \(codingPath(ctx.codingPath)): \(ctx.debugDescription)"
+    default:
+        return "\(error)"
+    }
+}
+
+private func codingPath(_ path: [any CodingKey]) -> String {
+    path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+}

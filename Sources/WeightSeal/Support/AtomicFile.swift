@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import CoreFoundation
+#endif
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes outputs atomically: a temporary file beside the target, `fsync`, then `rename`.
+/// A reader sees the old file or the new one, never half of one; a failed write leaves the old file untouched.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` with the given permission bits (e.g. `0o600` for private keys).
+    /// - Throws: ``WeightSealError/Code/io`` naming the path.
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(WeightSealError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        let base = (path as NSString).lastPathComponent
+        var template = Array(((dir.isEmpty ? "." : dir) + "/." + base + ".tmp-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw WeightSealError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        let tmp = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var ok = false
+        defer {
+            if !ok { unlink(tmp) }
+        }
+        fchmod(fd, mode)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let message = String(cString: strerror(errno))
+                close(fd)
+                throw WeightSealError(.io, "cannot write \(path): \(message)")
+            }
+            offset += n
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            throw WeightSealError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        guard rename(tmp, path) == 0 else {
+            throw WeightSealError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        ok = true
+    }
+
+    /// Reads a whole file of at most `limit` bytes.
+    /// - Throws: ``WeightSealError/Code/io`` when it cannot be read, ``WeightSealError/Code/limitExceeded`` when larger.
+    public static func read(_ path: String, limit: Int, what: String) throws(WeightSealError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw WeightSealError(.io, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+            throw WeightSealError(.io, "cannot read \(what) \(path): not a regular file")
+        }
+        guard st.st_size <= limit else {
+            throw WeightSealError(.limitExceeded, "\(what) \(path) is \(st.st_size) bytes; the limit is \(limit)")
+        }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        let total = out.count
+        var offset = 0
+        while offset < total {
+            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, total - offset, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            offset += n
+        }
+        return Array(out[0..<offset])
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import WeightSeal
+
+extension WeightSealCommand {
+    /// `weightseal hash DIR`: the unsigned manifest of a model folder.
+    struct Hash: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hash a model folder into an unsigned manifest.",
+            discussion: "Prints the manifest JSON (DESIGN §3) on stdout, or writes it atomically to -o FILE.")
+
+        @Argument(help: "The model folder.", completion: .directory)
+        var directory: String
+
+        @Option(name: .shortAndLong, help: "Write the manifest to this file instead of stdout.", completion: .file())
+        var output: String?
+
+        @Option(help: "Chunk size: files larger than this list a SHA-256 per chunk (e.g. 64MiB, 1GiB, 65536).")
+        var chunkSize: ByteSize = ByteSize(argument: "64MiB")!
+
+        @Option(name: .customLong("ignore"), help: "A relative path to leave out (exact path; a folder covers all below it). Repeatable.")
+        var ignore: [String] = []
+
+        @Flag(help: "Follow symlinks whose target stays inside the folder (recorded as \"within-root\").")
+        var allowSymlinks = false
+
+        @Option(help: "Output format: weightseal (manifest JSON) or sha256sums (GNU sha256sum lines).")
+        var format: HashFormat = .weightseal
+
+        @Flag(help: "With -o: print a JSON summary on stdout instead of a line of text.")
+        var json = false
+
+        @OptionGroup var hashing: HashingOptions
+
+        enum HashFormat: String, ExpressibleByArgument, CaseIterable {
+            case weightseal, sha256sums
+        }
+
+        func run() async throws {
+            var builder = ManifestBuilder()
+            builder.chunkSize = chunkSize.bytes
+            builder.extraIgnorePaths = ignore
+            builder.symlinks = allowSymlinks ? .withinRoot : .reject
+            builder.jobs = hashing.jobs
+            if let output, let rel = relativePath(of: output, inside: directory) { builder.extraIgnorePaths.append(rel) }
+            let progress = ProgressLine()
+            let (manifest, warnings) = try await builder.build(root: directory, progress: progress.handler)
+            progress.finish()
+            for w in warnings { printError("weightseal: warning: \(w.message)") }
+            let text: [UInt8]
+            switch format {
+            case .weightseal:
+                text = try manifest.prettyJSON() + [10]
+            case .sha256sums:
+                text = Array(ChecksumFile.render(entries: manifest.files.map {
+                    ChecksumEntry(path: $0.path, sha256: [UInt8](hexString: $0.sha256) ?? [])
+                }).utf8)
+            }
+            guard let output else {
+                writeAll(1, text)
+                return
+            }
+            try AtomicFile.write(text, to: output)
+            let bytes = manifest.files.reduce(UInt64(0)) { $0 + $1.size }
+            if json {
+                printOut(jsonText(HashSummary(output: output, files: manifest.files.count, bytes: bytes, root: manifest.root)))
+            } else {
+                printOut("wrote \(output): \(manifest.files.count) files, \(formatBytes(bytes)), root \(manifest.root)")
+            }
+        }
+    }
+}
+
+struct HashSummary: Codable {
+    var output: String
+    var files: Int
+    var bytes: UInt64
+    var root: String
+}
+
+/// `path` relative to `directory` when it lies inside it, `/`-separated.
+func relativePath(of path: String, inside directory: String) -> String? {
+    let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+    let fileURLDir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent).resolvingSymlinksInPath().path
+    let full = fileURLDir + "/" + (file as NSString).lastPathComponent
+    guard full.hasPrefix(dir + "/") else { return nil }
+    return String(full.dropFirst(dir.count + 1))
+}

