@@ -222,7 +222,7 @@ struct MirrorRun: Sendable {
         case .sample:
             let whole = files.filter { $0.chunksTotal == 0 }.count
             return "sample: \(checked) of \(total) signed chunks checked (\(options.samplesPerFile) per chunked file, seed \(seed)); "
-                + "\(whole) files without chunk digests were fetched whole. A file with exactly one bad chunk among n escapes "
+                + "\(whole) file\(whole == 1 ? "" : "s") without chunk digests fetched whole. A file with exactly one bad chunk among n escapes "
                 + "a draw of k chunks with probability (n-k)/n; passing proves only the chunks drawn."
         }
     }
@@ -290,13 +290,16 @@ struct MirrorRun: Sendable {
         }
         let failed = findings.contains { $0.severity == .failure }
         let coverage: FileAudit.Coverage
-        if outcomes.allSatisfy({ $0.evidence == nil }) && bytes == 0 && headMode == false && checked.isEmpty && wholeMatches == nil {
-            coverage = .none
-        } else {
-            switch options.mode {
-            case .head: coverage = evidence == nil ? .none : .metadata
-            case .full: coverage = .complete
-            case .sample: coverage = chunksTotal == 0 ? .complete : .sampled
+        let answered = evidence?.status.map { (200...299).contains($0) } ?? false
+        switch options.mode {
+        case .head: coverage = answered ? .metadata : .none
+        case .full, .sample:
+            if bytes == 0 && checked.isEmpty && wholeMatches == nil && !(answered && f.size == 0) {
+                coverage = .none
+            } else if options.mode == .full || chunksTotal == 0 {
+                coverage = .complete
+            } else {
+                coverage = .sampled
             }
         }
         return FileAudit(path: f.path, url: url(f), status: failed ? .failed : .ok, coverage: coverage,
