@@ -129,6 +129,27 @@ measure() {
 KEY="$WORK/release"
 if has_cmd keygen; then "$BIN" keygen -o "$KEY" >/dev/null 2>&1 || true; fi
 
+# A local nginx serving the data, for `weightseal audit --mode full` over loopback (issue 5's comparison).
+MIRROR=""
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+if has_cmd audit && [ -x "$NGINX" ] && [ "${BENCH_SKIP_MIRROR:-0}" != 1 ]; then
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    mkdir -p "$WORK/nginx"
+    cat > "$WORK/nginx/nginx.conf" <<CONF
+daemon on; master_process on; worker_processes 2; pid $WORK/nginx/nginx.pid; error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http { access_log off; sendfile on; client_body_temp_path $WORK/nginx; proxy_temp_path $WORK/nginx;
+       fastcgi_temp_path $WORK/nginx; uwsgi_temp_path $WORK/nginx; scgi_temp_path $WORK/nginx;
+       server { listen 127.0.0.1:$port; root $DATA; } }
+CONF
+    if "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2>/dev/null; then
+        MIRROR="http://127.0.0.1:$port"
+        trap 'kill "$(cat "$WORK/nginx/nginx.pid" 2>/dev/null)" 2>/dev/null || true' EXIT
+    else
+        say "could not start nginx; skipping the mirror audit case"
+    fi
+fi
+
 : > "$RESULTS"
 for set in big shards small; do
     dir="$DATA/$set"
@@ -151,6 +172,10 @@ for set in big shards small; do
     if has_cmd sign && has_cmd verify && [ -f "$KEY.key" ]; then
         measure "weightseal sign" "$set" "$dir" "$BIN" sign "$dir" --key "$KEY.key" "${JOBS_ARG[@]}"
         measure "weightseal verify" "$set" "$dir" "$BIN" verify "$dir" --key "$KEY.pub" "${JOBS_ARG[@]}"
+        if [ -n "$MIRROR" ]; then
+            measure "weightseal audit full" "$set" "$dir" "$BIN" audit "$MIRROR/$set" --signature "$dir/model.sig" \
+                --key "$KEY.pub" --mode full
+        fi
         rm -f "$dir/model.sig"
     else
         say "  weightseal sign/verify: not in this build, skipped"

@@ -1,0 +1,362 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import WeightSeal
+
+/// Checks model mirrors over HTTP against a signed manifest, without keeping the files (DESIGN §9).
+///
+/// The ``Reference`` (the signed manifest) is the only reference. What a mirror says about a file — `Content-Length`,
+/// `X-Linked-Size`, `X-Linked-Etag`, `ETag` — is evidence: reported, compared, never trusted. In
+/// ``AuditMode/head`` mode that evidence is all there is, so the report says so; ``AuditMode/full`` and
+/// ``AuditMode/sample`` hash the bytes against the signed digests as they arrive.
+///
+/// Requests follow redirects (the Hub answers `302` to a CDN), ask for `Accept-Encoding: identity`, are retried with
+/// exponential backoff after connection errors and 5xx answers, and end in a `timeout` finding when a server stalls.
+/// Memory is bounded by ``MirrorAuditOptions/concurrency`` × the client's body buffer, whatever the model size.
+public struct MirrorAuditor: Sendable {
+    public let options: MirrorAuditOptions
+
+    /// - Throws: ``WeightSealError/Code/invalidArgument`` when an option is out of range.
+    public init(options: MirrorAuditOptions = MirrorAuditOptions()) throws(WeightSealError) {
+        self.options = try options.validated()
+    }
+
+    /// Audits each mirror in turn (each with the full concurrency, so the per-mirror times compare).
+    ///
+    /// - Parameters:
+    ///   - reference: the files and digests the mirrors must serve (from ``SignedReference`` in the CLI).
+    ///   - mirrors: base URLs, `http://` or `https://`.
+    /// - Returns: a report; a mirror that serves wrong bytes is a failed ``MirrorAudit``, not an error.
+    /// - Throws: ``WeightSealError/Code/invalidArgument`` for no mirror or a malformed URL.
+    public func audit(reference: Reference, mirrors: [String]) async throws(WeightSealError) -> AuditReport {
+        guard !mirrors.isEmpty else { throw WeightSealError(.invalidArgument, "no mirror URL given") }
+        var bases: [String] = []
+        for m in mirrors { bases.append(try MirrorURL.base(m)) }
+        let seed = options.seed ?? UInt64.random(in: 0..<(1 << 53))  // exact in any JSON reader
+
+        var config = HTTPClient.Configuration(
+            redirectConfiguration: options.maxRedirects == 0 ? .disallow : .follow(max: options.maxRedirects, allowCycles: false),
+            timeout: .init(connect: Self.amount(options.timeout), read: Self.amount(options.timeout)),
+            decompression: .disabled)
+        config.connectionPool = .init(idleTimeout: .seconds(30),
+                                      concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, options.concurrency))
+        config.httpVersion = .http1Only
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+
+        var audits: [MirrorAudit] = []
+        for (i, base) in bases.enumerated() {
+            let run = MirrorRun(client: client, options: options, base: base, reference: reference, seed: seed)
+            var audit = await run.run()
+            audit.url = mirrors[i]
+            audits.append(audit)
+        }
+        try? await client.shutdown()
+
+        var repo: String?, revision: String?
+        if case .huggingFace(let r, let v) = options.layout { repo = r; revision = v }
+        return AuditReport(schema: AuditReport.schemaID, reference: reference.label,
+                           referenceKind: reference.kind.rawValue, referenceSigned: reference.isSigned,
+                           mode: options.mode, layout: options.layout.name, repo: repo, revision: revision,
+                           samplesPerFile: options.mode == .sample ? options.samplesPerFile : nil,
+                           seed: options.mode == .sample ? seed : nil,
+                           ok: audits.allSatisfy(\.ok), mirrors: audits)
+    }
+
+    /// The chunk indices ``AuditMode/sample`` mode checks for one file: `count` distinct indices in `0..<total`,
+    /// sorted, drawn by SplitMix64 seeded with `seed` mixed with the path (FNV-1a 64 of its UTF-8), so a draw depends
+    /// only on the seed and the file, not on request order. All indices when `count >= total`.
+    public static func sampleChunks(count: Int, of total: Int, seed: UInt64, path: String) -> [Int] {
+        guard total > 0, count > 0 else { return [] }
+        if count >= total { return Array(0..<total) }
+        var fnv: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in path.utf8 { fnv = (fnv ^ UInt64(b)) &* 0x100_0000_01b3 }
+        var rng = SplitMix64(seed: seed ^ fnv)
+        var picked = Set<Int>()
+        while picked.count < count { picked.insert(Int.random(in: 0..<total, using: &rng)) }
+        return picked.sorted()
+    }
+
+    static func amount(_ seconds: Double) -> TimeAmount {
+        .nanoseconds(Int64(min(seconds, 86_400 * 365) * 1e9))
+    }
+}
+
+/// One unit of work: a `HEAD`, or a `GET` of a file or of a range of whole chunks.
+struct WorkUnit: Sendable {
+    enum Kind: Sendable { case head, body(BodyCheck, rangeRequest: Bool) }
+    var file: Int
+    var kind: Kind
+}
+
+/// What one unit found.
+struct UnitOutcome: Sendable {
+    var file: Int
+    var bytes: UInt64 = 0
+    var seconds: Double = 0
+    var checked: [Int] = []
+    var bad: [Int] = []
+    var wholeMatches: Bool?
+    var wholeActual: String?
+    var findings: [Finding] = []
+    var evidence: MirrorEvidence?
+    /// The served size (`Content-Length` of a `200`, total of a `206`/`416`), when known.
+    var servedSize: UInt64?
+}
+
+/// The audit of one mirror.
+struct MirrorRun: Sendable {
+    let client: HTTPClient
+    let options: MirrorAuditOptions
+    let base: String
+    let reference: Reference
+    let seed: UInt64
+
+    func url(_ file: ExpectedFile) -> String { MirrorURL.file(base: base, path: file.path, layout: options.layout) }
+
+    func plan() -> (units: [WorkUnit], sampled: [Int: [Int]], notes: [Int: [Finding]]) {
+        var units: [WorkUnit] = []
+        var sampled: [Int: [Int]] = [:]
+        var notes: [Int: [Finding]] = [:]
+        for (i, f) in reference.files.enumerated() {
+            switch options.mode {
+            case .head:
+                units.append(WorkUnit(file: i, kind: .head))
+            case .full, .sample:
+                switch f.check {
+                case .ranges(let ranges, _):
+                    let indexed = ranges.enumerated().map { IndexedRange(index: $0.offset, start: $0.element.start, end: $0.element.end, sha256: $0.element.sha256) }
+                    if options.mode == .sample {
+                        let pick = MirrorAuditor.sampleChunks(count: options.samplesPerFile, of: indexed.count, seed: seed, path: f.path)
+                        sampled[i] = pick
+                        for p in pick { units.append(WorkUnit(file: i, kind: .body(.chunks([indexed[p]]), rangeRequest: true))) }
+                        if pick.isEmpty { units.append(WorkUnit(file: i, kind: .head)) }
+                    } else if let seg = options.segmentBytes, let size = f.size, size > seg, indexed.count > 1 {
+                        var group: [IndexedRange] = []
+                        var groupBytes: UInt64 = 0
+                        for r in indexed {
+                            group.append(r)
+                            groupBytes &+= r.end &- r.start
+                            if groupBytes >= seg {
+                                units.append(WorkUnit(file: i, kind: .body(.chunks(group), rangeRequest: true)))
+                                group = []
+                                groupBytes = 0
+                            }
+                        }
+                        if !group.isEmpty { units.append(WorkUnit(file: i, kind: .body(.chunks(group), rangeRequest: true))) }
+                    } else {
+                        units.append(WorkUnit(file: i, kind: .body(.chunks(indexed), rangeRequest: false)))
+                    }
+                case .sha256(let d):
+                    units.append(WorkUnit(file: i, kind: .body(.sha256(d), rangeRequest: false)))
+                case .gitBlobSHA1(let d):
+                    if f.size != nil {
+                        units.append(WorkUnit(file: i, kind: .body(.gitBlobSHA1(d), rangeRequest: false)))
+                    } else {
+                        units.append(WorkUnit(file: i, kind: .head))
+                        notes[i, default: []].append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                            message: "the reference gives a git blob SHA-1 without a size, so the bytes cannot be checked"))
+                    }
+                }
+            }
+        }
+        return (units, sampled, notes)
+    }
+
+    func run() async -> MirrorAudit {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (units, sampled, notes) = plan()
+        var outcomes: [UnitOutcome] = []
+        outcomes.reserveCapacity(units.count)
+        await withTaskGroup(of: UnitOutcome.self) { group in
+            var next = 0
+            while next < min(options.concurrency, units.count) {
+                let u = units[next]
+                group.addTask { await self.execute(u) }
+                next += 1
+            }
+            while let o = await group.next() {
+                outcomes.append(o)
+                if next < units.count {
+                    let u = units[next]
+                    group.addTask { await self.execute(u) }
+                    next += 1
+                }
+            }
+        }
+        let elapsed = clock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+
+        var byFile = [[UnitOutcome]](repeating: [], count: reference.files.count)
+        for o in outcomes { byFile[o.file].append(o) }
+        var files: [FileAudit] = []
+        for (i, f) in reference.files.enumerated() {
+            files.append(merge(file: f, outcomes: byFile[i], sampled: sampled[i], notes: notes[i] ?? []))
+        }
+        var mirrorFindings: [Finding] = []
+        if !reference.isSigned {
+            mirrorFindings.append(Finding(.unsignedReference, .warning,
+                message: "the reference \(reference.label) is not signed: the audit proves agreement with it, not authenticity"))
+        }
+        let bytes = files.reduce(UInt64(0)) { $0 &+ $1.bytes }
+        let expected = reference.files.reduce(UInt64(0)) { $0 &+ ($1.size ?? 0) }
+        let checked = files.reduce(0) { $0 + $1.chunksChecked }
+        let total = files.reduce(0) { $0 + $1.chunksTotal }
+        let failing = files.filter { $0.status == .failed }.map(\.path)
+        return MirrorAudit(url: base, ok: failing.isEmpty && !mirrorFindings.contains { $0.severity == .failure },
+                           files: files.count, failingFiles: failing, bytes: bytes, expectedBytes: expected,
+                           seconds: seconds, bytesPerSecond: seconds > 0 ? Double(bytes) / seconds : 0,
+                           chunksChecked: checked, chunksTotal: total,
+                           proof: proof(files: files, checked: checked, total: total),
+                           findings: mirrorFindings, fileAudits: files)
+    }
+
+    func proof(files: [FileAudit], checked: Int, total: Int) -> String {
+        switch options.mode {
+        case .head:
+            let withDigest = files.filter { $0.advertisedDigestMatches == true }.count
+            return "head: sizes compared for \(files.count) files; \(withDigest) advertised a SHA-256 that equals the signed one. "
+                + "No bytes were fetched, so this proves only what the mirror says about itself."
+        case .full:
+            return "full: every byte of \(files.count) files was hashed against the signed digests (\(checked) chunks)."
+        case .sample:
+            let whole = files.filter { $0.chunksTotal == 0 }.count
+            return "sample: \(checked) of \(total) signed chunks checked (\(options.samplesPerFile) per chunked file, seed \(seed)); "
+                + "\(whole) file\(whole == 1 ? "" : "s") without chunk digests fetched whole. A file with exactly one bad chunk among n escapes "
+                + "a draw of k chunks with probability (n-k)/n; passing proves only the chunks drawn."
+        }
+    }
+
+    // MARK: - Merging
+
+    func merge(file f: ExpectedFile, outcomes: [UnitOutcome], sampled: [Int]?, notes: [Finding]) -> FileAudit {
+        var findings = notes
+        var bytes: UInt64 = 0
+        var seconds = 0.0
+        var checked: [Int] = []
+        var bad: [Int] = []
+        var evidence: MirrorEvidence?
+        var wholeMatches: Bool?
+        var wholeActual: String?
+        var served: UInt64?
+        for o in outcomes {
+            bytes &+= o.bytes
+            seconds += o.seconds
+            checked += o.checked
+            bad += o.bad
+            if evidence == nil { evidence = o.evidence }
+            if wholeMatches == nil { wholeMatches = o.wholeMatches; wholeActual = o.wholeActual }
+            if served == nil { served = o.servedSize }
+            for finding in o.findings where !findings.contains(finding) { findings.append(finding) }
+        }
+        checked.sort()
+        bad.sort()
+        let chunksTotal: Int
+        let expectedWhole: [UInt8]?
+        switch f.check {
+        case .ranges(let r, let whole): chunksTotal = r.count; expectedWhole = whole
+        case .sha256(let d): chunksTotal = 0; expectedWhole = d
+        case .gitBlobSHA1: chunksTotal = 0; expectedWhole = nil
+        }
+        if !bad.isEmpty {
+            findings.append(Finding(.digestMismatch, path: f.path,
+                message: "\(bad.count) of \(checked.count) chunks checked differ from the signed digests",
+                chunks: bad, hints: ["chunk indices are zero-based"]))
+        }
+        if wholeMatches == false {
+            var expected: String?
+            switch f.check {
+            case .sha256(let d): expected = d.hexString
+            case .gitBlobSHA1(let d): expected = d.hexString
+            case .ranges: expected = nil
+            }
+            findings.append(Finding(.digestMismatch, path: f.path, message: "the served bytes differ from the signed digest",
+                                    expected: expected, actual: wholeActual))
+        }
+        // The served size (Content-Length / Content-Range), when the bytes did not already show the difference.
+        let headMode = options.mode == .head
+        if let size = f.size, let served, served != size, !findings.contains(where: { $0.kind == .sizeMismatch }) {
+            findings.append(Finding(.sizeMismatch, path: f.path, message: "the mirror serves \(served) bytes; the manifest signs \(size)",
+                                    expected: String(size), actual: String(served),
+                                    hints: headMode ? ["from the response head; no bytes were fetched"] : []))
+        }
+        let advertised = advertisedDigest(evidence)
+        var advertisedMatches: Bool?
+        if let evidence {
+            findings += metadataFindings(file: f, evidence: evidence, expectedWhole: expectedWhole,
+                                         advertised: advertised, headMode: headMode, existing: findings)
+            if let a = advertised, let e = expectedWhole { advertisedMatches = a == e }
+            if case .gitBlobSHA1(let d) = f.check, let tag = MirrorURL.sha1Hex(evidence.etag) { advertisedMatches = tag == d }
+        }
+        let failed = findings.contains { $0.severity == .failure }
+        let coverage: FileAudit.Coverage
+        let answered = evidence?.status.map { (200...299).contains($0) } ?? false
+        switch options.mode {
+        case .head: coverage = answered ? .metadata : .none
+        case .full, .sample:
+            if bytes == 0 && checked.isEmpty && wholeMatches == nil && !(answered && f.size == 0) {
+                coverage = .none
+            } else if options.mode == .full || chunksTotal == 0 {
+                coverage = .complete
+            } else {
+                coverage = .sampled
+            }
+        }
+        return FileAudit(path: f.path, url: url(f), status: failed ? .failed : .ok, coverage: coverage,
+                         expectedSize: f.size, bytes: bytes, seconds: seconds, chunksChecked: checked.count,
+                         chunksTotal: chunksTotal, sampledChunks: options.mode == .sample && chunksTotal > 0 ? (sampled ?? []) : nil,
+                         advertisedDigestMatches: advertisedMatches, evidence: evidence, findings: findings)
+    }
+
+    /// An advertised SHA-256: `X-Linked-Etag`, else a 64-hex `ETag`.
+    func advertisedDigest(_ e: MirrorEvidence?) -> [UInt8]? {
+        MirrorURL.sha256Hex(e?.linkedEtag) ?? MirrorURL.sha256Hex(e?.etag)
+    }
+
+    /// Compares the mirror's own claims with the manifest. In head mode a claim that contradicts the manifest fails
+    /// the file (it is all the audit has); when bytes were hashed, the bytes decide and a wrong claim is a warning.
+    func metadataFindings(file f: ExpectedFile, evidence e: MirrorEvidence, expectedWhole: [UInt8]?, advertised: [UInt8]?,
+                          headMode: Bool, existing: [Finding]) -> [Finding] {
+        var out: [Finding] = []
+        if let linked = e.linkedSize, let size = f.size, linked != size {
+            if headMode {
+                if !existing.contains(where: { $0.kind == .sizeMismatch }) { out.append(Finding(.sizeMismatch, path: f.path, message: "the mirror says X-Linked-Size \(linked); the manifest signs \(size)",
+                                   expected: String(size), actual: String(linked), hints: ["from mirror metadata; no bytes were fetched"])) }
+            } else {
+                out.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                                   message: "X-Linked-Size \(linked) differs from the signed size \(size)",
+                                   expected: String(size), actual: String(linked)))
+            }
+        }
+        if let linked = e.linkedSize, let length = e.status == 206 ? e.contentRangeTotal : e.contentLength, linked != length,
+           e.status.map({ (200...299).contains($0) }) ?? false {
+            out.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                               message: "X-Linked-Size \(linked) differs from the served length \(length)",
+                               expected: String(linked), actual: String(length)))
+        }
+        if let advertised, let expectedWhole, advertised != expectedWhole {
+            let source = MirrorURL.sha256Hex(e.linkedEtag) != nil ? "X-Linked-Etag" : "ETag"
+            if headMode {
+                out.append(Finding(.digestMismatch, path: f.path, message: "the mirror advertises a SHA-256 (\(source)) that differs from the signed one",
+                                   expected: expectedWhole.hexString, actual: advertised.hexString,
+                                   hints: ["from mirror metadata; no bytes were fetched"]))
+            } else {
+                out.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                                   message: "\(source) differs from the signed SHA-256",
+                                   expected: expectedWhole.hexString, actual: advertised.hexString))
+            }
+        }
+        if case .gitBlobSHA1(let d) = f.check, let tag = MirrorURL.sha1Hex(e.etag), tag != d {
+            out.append(Finding(headMode ? .digestMismatch : .mirrorMetadataMismatch, headMode ? .failure : .warning, path: f.path,
+                               message: "the mirror's ETag (git blob SHA-1) differs from the signed one",
+                               expected: d.hexString, actual: tag.hexString))
+        }
+        if case .huggingFace(_, let revision) = options.layout, let commit = e.repoCommit,
+           revision.utf8.count == 40, [UInt8](hexString: revision) != nil, commit.lowercased() != revision.lowercased() {
+            out.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                               message: "X-Repo-Commit \(commit) is not the requested revision \(revision)",
+                               expected: revision, actual: commit))
+        }
+        return out
+    }
+}

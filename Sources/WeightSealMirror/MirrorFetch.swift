@@ -1,0 +1,273 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import WeightSeal
+
+/// The overall deadline of a body passed while bytes were still trickling in.
+struct BodyDeadlineExceeded: Error {}
+
+extension MirrorRun {
+    func execute(_ unit: WorkUnit) async -> UnitOutcome {
+        let clock = ContinuousClock()
+        let started = clock.now
+        var outcome: UnitOutcome
+        switch unit.kind {
+        case .head:
+            outcome = await head(unit.file)
+        case .body(let check, let rangeRequest):
+            outcome = await body(unit.file, check: check, rangeRequest: rangeRequest)
+        }
+        let d = clock.now - started
+        outcome.seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        return outcome
+    }
+
+    func request(_ url: String, method: HTTPMethod, range: (UInt64, UInt64)? = nil) -> HTTPClientRequest {
+        var r = HTTPClientRequest(url: url)
+        r.method = method
+        r.headers.add(name: "Accept-Encoding", value: "identity")
+        r.headers.add(name: "User-Agent", value: "weightseal/\(WeightSealVersion.current)")
+        if let range { r.headers.add(name: "Range", value: "bytes=\(range.0)-\(range.1)") }
+        return r
+    }
+
+    /// Waits `retryDelay × 2^attempt` seconds.
+    func backoff(_ attempt: Int) async {
+        let delay = options.retryDelay * Double(1 << min(attempt, 16))
+        try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+    }
+
+    func evidence(of response: HTTPClientResponse, url: String) -> MirrorEvidence {
+        var heads = response.history.map(\.responseHead.headers)
+        if heads.isEmpty { heads = [response.headers] }
+        return MirrorURL.evidence(heads: heads, finalStatus: Int(response.status.code),
+                                  finalURL: response.history.last?.request.url, requestedURL: url)
+    }
+
+    /// Whether an error means the server was too slow, and whether trying again may help.
+    static func classify(_ error: any Error) -> (timeout: Bool, retryable: Bool, text: String) {
+        if error is BodyDeadlineExceeded { return (true, false, "the body did not arrive within the deadline") }
+        if let e = error as? HTTPClientError {
+            switch e {
+            case .readTimeout: return (true, false, "no bytes for longer than the read timeout")
+            case .deadlineExceeded: return (true, false, "no response within the deadline")
+            case .connectTimeout, .getConnectionFromPoolTimeout: return (true, false, "could not connect in time")
+            case .redirectLimitReached, .redirectCycleDetected, .invalidURL, .emptyHost, .emptyScheme:
+                return (false, false, "\(e)")
+            case .remoteConnectionClosed: return (false, true, "the server closed the connection")
+            default: return (false, true, "\(e)")
+            }
+        }
+        if error is CancellationError { return (false, false, "cancelled") }
+        return (false, true, String(describing: error).prefix(300).description)
+    }
+
+    func statusFinding(_ path: String, _ status: Int, _ url: String) -> Finding {
+        if status == 404 || status == 410 {
+            return Finding(.missing, path: path, message: "the mirror answers \(status) for \(url)", actual: String(status))
+        }
+        return Finding(.httpStatus, path: path, message: "the mirror answers \(status) for \(url)",
+                       expected: "200", actual: String(status))
+    }
+
+    func errorFinding(_ path: String, _ c: (timeout: Bool, retryable: Bool, text: String), _ url: String,
+                      attempts: Int, received: String = "") -> Finding {
+        if c.timeout {
+            return Finding(.timeout, path: path, message: "\(url): \(c.text) (timeout \(options.timeout) s)\(received)")
+        }
+        return Finding(.connectionError, path: path,
+                       message: "\(url): \(c.text)\(received) after \(attempts) attempt\(attempts == 1 ? "" : "s")")
+    }
+
+    // MARK: - HEAD
+
+    func head(_ fileIndex: Int) async -> UnitOutcome {
+        let f = reference.files[fileIndex]
+        let url = url(f)
+        var outcome = UnitOutcome(file: fileIndex)
+        var attempt = 0
+        while true {
+            do {
+                let response = try await client.execute(request(url, method: .HEAD),
+                                                        deadline: .now() + MirrorAuditor.amount(options.timeout))
+                let status = Int(response.status.code)
+                if status >= 500, attempt < options.retries {
+                    await backoff(attempt)
+                    attempt += 1
+                    continue
+                }
+                let ev = evidence(of: response, url: url)
+                outcome.evidence = ev
+                if (200...299).contains(status) {
+                    outcome.servedSize = ev.contentLength
+                } else {
+                    outcome.findings.append(statusFinding(f.path, status, url))
+                }
+                return outcome
+            } catch {
+                let c = Self.classify(error)
+                if c.retryable, attempt < options.retries {
+                    await backoff(attempt)
+                    attempt += 1
+                    continue
+                }
+                outcome.findings.append(errorFinding(f.path, c, url, attempts: attempt + 1))
+                return outcome
+            }
+        }
+    }
+
+    // MARK: - GET
+
+    /// Fetches the bytes `check` covers and hashes them as they arrive.
+    func body(_ fileIndex: Int, check: BodyCheck, rangeRequest: Bool) async -> UnitOutcome {
+        let f = reference.files[fileIndex]
+        let url = url(f)
+        var outcome = UnitOutcome(file: fileIndex)
+        var hasher = BodyHasher(check: check, size: f.size)
+        hasher.isWholeFileSpan = !rangeRequest
+        var attempt = 0
+        var rangeIgnoredNoted = false
+        func fail(_ finding: Finding) -> UnitOutcome {
+            var o = outcome
+            o.findings.append(finding)
+            o.checked = hasher.checked
+            o.bad = hasher.bad
+            return o
+        }
+        while true {
+            let from = hasher.position
+            let sendRange = (rangeRequest || from > 0) && hasher.end.map { from < $0 } ?? false
+            let req = request(url, method: .GET, range: sendRange ? (from, (hasher.end ?? 1) - 1) : nil)
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(req, deadline: .now() + MirrorAuditor.amount(options.timeout))
+            } catch {
+                let c = Self.classify(error)
+                if c.retryable, attempt < options.retries {
+                    await backoff(attempt)
+                    attempt += 1
+                    continue
+                }
+                return fail(errorFinding(f.path, c, url, attempts: attempt + 1))
+            }
+            let status = Int(response.status.code)
+            let ev = evidence(of: response, url: url)
+            if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
+            var startOffset: UInt64 = 0
+            switch status {
+            case 200:
+                if sendRange {
+                    if !rangeIgnoredNoted {
+                        rangeIgnoredNoted = true
+                        outcome.findings.append(Finding(.rangeIgnored, .note, path: f.path,
+                            message: "the mirror ignored a Range request and sent the whole file; unneeded bytes were skipped"))
+                    }
+                }
+                if outcome.servedSize == nil { outcome.servedSize = ev.contentLength }
+            case 206:
+                guard let cr = response.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange),
+                      let first = cr.first, first == from else {
+                    _ = try? await response.body.collect(upTo: 1 << 16)
+                    return fail(Finding(.mirrorMetadataMismatch, path: f.path,
+                        message: "the mirror answered 206 with a Content-Range that does not start at byte \(from)",
+                        actual: response.headers.first(name: "Content-Range")))
+                }
+                startOffset = first
+                if outcome.servedSize == nil { outcome.servedSize = cr.total }
+            case 416:
+                let total = response.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                outcome.servedSize = total
+                return fail(Finding(.sizeMismatch, path: f.path,
+                    message: "the mirror cannot serve bytes \(from)-: the file ends sooner\(total.map { " (\($0) bytes)" } ?? "")",
+                    expected: f.size.map(String.init), actual: total.map(String.init)))
+            default:
+                _ = try? await response.body.collect(upTo: 1 << 16)
+                if status >= 500, attempt < options.retries {
+                    await backoff(attempt)
+                    attempt += 1
+                    continue
+                }
+                return fail(statusFinding(f.path, status, url))
+            }
+
+            let remaining = (hasher.end ?? (ev.contentLength ?? 0)) &- from
+            let budget = options.timeout + Double(remaining) / options.minimumBytesPerSecond
+            let result = await stream(response.body, into: hasher, at: startOffset, seconds: budget)
+            hasher = result.hasher
+            outcome.bytes &+= result.received
+            if let error = result.error {
+                let c = Self.classify(error)
+                if c.retryable, attempt < options.retries {
+                    hasher.restart()
+                    await backoff(attempt)
+                    attempt += 1
+                    continue
+                }
+                return fail(errorFinding(f.path, c, url, attempts: attempt + 1,
+                                         received: " (at byte \(result.hasher.position) of \(f.size.map(String.init) ?? "?"))"))
+            }
+            hasher.bodyEnded()
+            outcome.checked = hasher.checked
+            outcome.bad = hasher.bad
+            outcome.wholeMatches = hasher.wholeMatches
+            outcome.wholeActual = hasher.wholeActual
+            if let end = hasher.end, hasher.position < end {
+                outcome.findings.append(Finding(.sizeMismatch, path: f.path,
+                    message: "the body ended at byte \(hasher.position); the manifest signs bytes up to \(end)",
+                    expected: f.size.map(String.init), actual: String(hasher.position)))
+            } else if hasher.overflow {
+                outcome.findings.append(Finding(.sizeMismatch, path: f.path,
+                    message: "the mirror sends more than the \(f.size.map(String.init) ?? "?") bytes the manifest signs",
+                    expected: f.size.map(String.init), actual: outcome.servedSize.map(String.init)))
+            }
+            return outcome
+        }
+    }
+
+    struct StreamResult: Sendable {
+        var hasher: BodyHasher
+        var received: UInt64
+        var error: (any Error)?
+    }
+
+    /// Reads `body` into `hasher`, giving up after `seconds` even if bytes keep coming (read timeouts catch silence).
+    func stream(_ body: HTTPClientResponse.Body, into hasher: BodyHasher, at startOffset: UInt64,
+                seconds: Double) async -> StreamResult {
+        await withTaskGroup(of: StreamResult?.self) { group in
+            group.addTask {
+                var h = hasher
+                var offset = startOffset
+                var received: UInt64 = 0
+                do {
+                    for try await buffer in body {
+                        let n = buffer.readableBytes
+                        let done = buffer.withUnsafeReadableBytes { h.consume($0, at: offset) }
+                        offset &+= UInt64(n)
+                        received &+= UInt64(n)
+                        if done { break }
+                    }
+                    return StreamResult(hasher: h, received: received, error: nil)
+                } catch {
+                    return StreamResult(hasher: h, received: received, error: error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int64(min(seconds, 86_400 * 30) * 1000)))
+                return nil
+            }
+            var timedOut = false
+            while let r = await group.next() {
+                if var r {
+                    group.cancelAll()
+                    if timedOut { r.error = BodyDeadlineExceeded() }
+                    return r
+                }
+                timedOut = true
+                group.cancelAll()
+            }
+            return StreamResult(hasher: hasher, received: 0, error: BodyDeadlineExceeded())
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import NIOHTTP1
+import WeightSeal
+
+/// Builds file URLs and reads the evidence in response heads.
+enum MirrorURL {
+    /// Checks a base URL: `http://` or `https://`, a host, no query or fragment; returns it without trailing `/`.
+    static func base(_ url: String) throws(WeightSealError) -> String {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
+            throw WeightSealError(.invalidArgument, "mirror URL \(url) must start with http:// or https://")
+        }
+        guard !url.contains("?"), !url.contains("#"), !url.contains(where: { $0 == " " || $0.isNewline }) else {
+            throw WeightSealError(.invalidArgument, "mirror URL \(url) must not have a query, fragment or spaces")
+        }
+        let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        guard afterScheme.count >= 3, !afterScheme[2].isEmpty else {
+            throw WeightSealError(.invalidArgument, "mirror URL \(url) has no host")
+        }
+        var base = url
+        while base.hasSuffix("/") { base.removeLast() }
+        return base
+    }
+
+    /// The URL of `path` on a mirror with this base and layout; every path segment is percent-encoded.
+    static func file(base: String, path: String, layout: MirrorLayout) -> String {
+        let encodedPath = encodeSegments(path)
+        switch layout {
+        case .plain:
+            return base + "/" + encodedPath
+        case .huggingFace(let repo, let revision):
+            return base + "/" + encodeSegments(repo) + "/resolve/" + encodeSegment(revision) + "/" + encodedPath
+        }
+    }
+
+    static func encodeSegments(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { encodeSegment(String($0)) }.joined(separator: "/")
+    }
+
+    /// RFC 3986 §2.3 unreserved characters stay; every other UTF-8 byte becomes `%XX`.
+    static func encodeSegment(_ segment: String) -> String {
+        var out = ""
+        out.reserveCapacity(segment.utf8.count)
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out.unicodeScalars.append("%")
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
+                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0x0f)]))
+            }
+        }
+        return out
+    }
+
+    /// Reads the evidence: Hub headers from the first response that has them (the Hub sets them on its `302`),
+    /// `Content-Length`, `Content-Range` and `ETag` from the final one.
+    static func evidence(heads: [HTTPHeaders], finalStatus: Int, finalURL: String?, requestedURL: String) -> MirrorEvidence {
+        var e = MirrorEvidence()
+        e.status = finalStatus
+        e.redirects = max(0, heads.count - 1)
+        if let finalURL, finalURL != requestedURL { e.finalURL = finalURL }
+        for h in heads {
+            if e.linkedSize == nil, let v = h.first(name: "X-Linked-Size") { e.linkedSize = UInt64(v.trimmed) }
+            if e.linkedEtag == nil, let v = h.first(name: "X-Linked-Etag") { e.linkedEtag = stripETag(v) }
+            if e.repoCommit == nil, let v = h.first(name: "X-Repo-Commit") { e.repoCommit = String(v.trimmed.prefix(128)) }
+        }
+        if let last = heads.last {
+            if let v = last.first(name: "Content-Length") { e.contentLength = UInt64(v.trimmed) }
+            if let v = last.first(name: "ETag") { e.etag = stripETag(v) }
+            if finalStatus == 206, let v = last.first(name: "Content-Range") { e.contentRangeTotal = contentRange(v)?.total }
+        }
+        return e
+    }
+
+    /// `W/"abc"` → `abc`, bounded to 256 characters.
+    static func stripETag(_ value: String) -> String {
+        var v = value.trimmed
+        if v.hasPrefix("W/") { v.removeFirst(2) }
+        if v.hasPrefix("\"") { v.removeFirst() }
+        if v.hasSuffix("\"") { v.removeLast() }
+        return String(v.prefix(256))
+    }
+
+    /// Parses `bytes FIRST-LAST/TOTAL` (RFC 9110 §14.4); `TOTAL` may be `*`; `bytes */TOTAL` (a 416 answer) gives no range.
+    static func contentRange(_ value: String) -> (first: UInt64?, last: UInt64?, total: UInt64?)? {
+        let v = value.trimmed
+        guard v.lowercased().hasPrefix("bytes ") else { return nil }
+        let rest = v.dropFirst(6).trimmingPrefixSpaces
+        let parts = rest.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return nil }
+        let total = parts[1] == "*" ? nil : UInt64(parts[1])
+        if parts[0] == "*" { return (nil, nil, total) }
+        let range = parts[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard range.count == 2, let first = UInt64(range[0]), let last = UInt64(range[1]), first <= last else { return nil }
+        return (first, last, total)
+    }
+
+    /// A 64-hex-digit value as bytes (an advertised SHA-256), else `nil`.
+    static func sha256Hex(_ value: String?) -> [UInt8]? {
+        guard let value, value.utf8.count == 64 else { return nil }
+        return [UInt8](hexString: value.lowercased())
+    }
+
+    /// A 40-hex-digit value as bytes (a git blob SHA-1 in the Hub's `ETag` for non-LFS files), else `nil`.
+    static func sha1Hex(_ value: String?) -> [UInt8]? {
+        guard let value, value.utf8.count == 40 else { return nil }
+        return [UInt8](hexString: value.lowercased())
+    }
+}
+
+extension StringProtocol {
+    var trimmed: String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+    var trimmingPrefixSpaces: Substring {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        return s
+    }
+}
+
+/// SplitMix64 (Steele, Lea & Flood 2014): a small seedable generator, so a sample draw can be repeated from its seed.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

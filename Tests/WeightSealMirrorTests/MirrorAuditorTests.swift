@@ -1,0 +1,363 @@
+import Crypto
+import Foundation
+import Testing
+import WeightSeal
+@testable import WeightSealMirror
+
+private let shard1 = "model-00001-of-00002.safetensors"
+private let shard2 = "model-00002-of-00002.safetensors"
+
+/// Corrupts chunk `chunk` of `bytes` in place, keeping the size.
+private func corrupt(_ bytes: inout [UInt8], chunk: Int) {
+    let at = chunk * Int(TestModel.chunkSize) + 1000
+    for i in at..<(at + 16) { bytes[i] ^= 0xA5 }
+}
+
+private func auditor(_ mode: AuditMode, layout: MirrorLayout = .plain, samples: Int = 4, seed: UInt64? = nil,
+                     timeout: Double = 10, retries: Int = 3) throws -> MirrorAuditor {
+    try MirrorAuditor(options: MirrorAuditOptions(layout: layout, mode: mode, samplesPerFile: samples, seed: seed,
+                                                  concurrency: 4, timeout: timeout, retries: retries, retryDelay: 0.05,
+                                                  segmentBytes: 256 * 1024))
+}
+
+private func file(_ report: AuditReport, _ path: String, mirror: Int = 0) -> FileAudit? {
+    report.mirrors[mirror].fileAudits.first { $0.path == path }
+}
+
+/// A model, a folder for mirrors, and nginx serving it.
+private struct NginxFixture {
+    let dir: TempDir
+    let model: TestModel
+    let nginx: NginxServer
+    init(mirrors: [String: (inout [String: [UInt8]]) -> Void]) throws {
+        dir = try TempDir()
+        let source = try TempDir()
+        defer { source.remove() }
+        model = try TestModel(writingTo: source)
+        for (name, change) in mirrors { try model.copy(into: dir, at: name, change: change) }
+        nginx = try NginxServer(root: dir.path)
+    }
+    func url(_ name: String) -> String { nginx.baseURL + "/" + name }
+    func stop() { nginx.stop(); dir.remove() }
+}
+
+@Suite("Mirror audit against nginx", .enabled(if: TestServers.nginxUsable, "nginx is not installed (apt-get install -y nginx); skipped"))
+struct NginxMirrorTests {
+    @Test("a faithful mirror passes in every mode, and full mode hashes every byte")
+    func goodMirror() async throws {
+        let fx = try NginxFixture(mirrors: ["good": { _ in }])
+        defer { fx.stop() }
+        let total = TestModel.files.reduce(0) { $0 + $1.1 }
+        for mode in AuditMode.allCases {
+            let report = try await auditor(mode, seed: 1).audit(reference: fx.model.reference, mirrors: [fx.url("good")])
+            #expect(report.ok, "\(mode): \(report.mirrors[0].fileAudits.flatMap(\.findings))")
+            #expect(report.mirrors[0].failingFiles.isEmpty)
+            if mode == .full {
+                #expect(report.mirrors[0].bytes == UInt64(total))
+                #expect(report.mirrors[0].chunksChecked == 26)
+                #expect(file(report, shard1)?.coverage == .complete)
+            }
+            if mode == .head {
+                #expect(report.mirrors[0].bytes == 0)
+                #expect(file(report, shard1)?.evidence?.contentLength == 1 << 20)
+                #expect(file(report, shard1)?.coverage == .metadata)
+            }
+            if mode == .sample {
+                #expect(report.mirrors[0].chunksChecked == 8)
+                #expect(report.mirrors[0].chunksTotal == 26)
+                #expect(file(report, shard1)?.sampledChunks?.count == 4)
+            }
+        }
+    }
+
+    @Test("a shard replaced by a corrupted copy of the same size: full finds the chunk, head cannot")
+    func corruptedShard() async throws {
+        let fx = try NginxFixture(mirrors: ["bad": { corrupt(&$0[shard1]!, chunk: 5) }])
+        defer { fx.stop() }
+        let full = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.url("bad")])
+        #expect(!full.ok)
+        #expect(full.mirrors[0].failingFiles == [shard1])
+        let finding = file(full, shard1)?.findings.first { $0.kind == .digestMismatch }
+        #expect(finding?.chunks == [5])
+        #expect(file(full, shard1)?.chunksChecked == 16)
+
+        let head = try await auditor(.head).audit(reference: fx.model.reference, mirrors: [fx.url("bad")])
+        #expect(head.ok, "same size, and nginx advertises no SHA-256: head mode cannot see it")
+        #expect(head.mirrors[0].proof.contains("proves only what the mirror says"))
+    }
+
+    @Test("sample mode finds the bad chunk when the seed draws it, and says how little it proves when not")
+    func sampleCorrupted() async throws {
+        let fx = try NginxFixture(mirrors: ["bad": { corrupt(&$0[shard1]!, chunk: 5) }])
+        defer { fx.stop() }
+        let drawing = (UInt64(0)..<1000).first { MirrorAuditor.sampleChunks(count: 2, of: 16, seed: $0, path: shard1).contains(5) }
+        let missing = (UInt64(0)..<1000).first { !MirrorAuditor.sampleChunks(count: 2, of: 16, seed: $0, path: shard1).contains(5) }
+        let hit = try #require(drawing), miss = try #require(missing)
+
+        let found = try await auditor(.sample, samples: 2, seed: hit).audit(reference: fx.model.reference, mirrors: [fx.url("bad")])
+        #expect(!found.ok)
+        #expect(found.seed == hit)
+        #expect(file(found, shard1)?.findings.first { $0.kind == .digestMismatch }?.chunks == [5])
+        #expect(file(found, shard1)?.chunksChecked == 2)
+        #expect(file(found, shard1)?.sampledChunks == MirrorAuditor.sampleChunks(count: 2, of: 16, seed: hit, path: shard1))
+        // 2 of 16 + 2 of 10 chunks, and only the sampled bytes (plus the two small files) were fetched.
+        #expect(found.mirrors[0].chunksChecked == 4)
+        #expect(found.mirrors[0].bytes < 5 * 64 * 1024)
+
+        let missed = try await auditor(.sample, samples: 2, seed: miss).audit(reference: fx.model.reference, mirrors: [fx.url("bad")])
+        #expect(missed.ok)
+        #expect(missed.mirrors[0].proof.contains("4 of 26 signed chunks checked"))
+    }
+
+    @Test("a truncated shard is found by head mode (Content-Length), full mode and sample mode")
+    func truncatedShard() async throws {
+        let fx = try NginxFixture(mirrors: ["trunc": { $0[shard2] = Array($0[shard2]![0..<300_000]) }])
+        defer { fx.stop() }
+        let head = try await auditor(.head).audit(reference: fx.model.reference, mirrors: [fx.url("trunc")])
+        #expect(!head.ok)
+        let f = try #require(file(head, shard2)?.findings.first { $0.kind == .sizeMismatch })
+        #expect(f.expected == String(600 * 1024 + 123))
+        #expect(f.actual == "300000")
+
+        let full = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.url("trunc")])
+        #expect(full.mirrors[0].failingFiles == [shard2])
+        #expect(file(full, shard2)?.findings.contains { $0.kind == .sizeMismatch } == true)
+
+        let sample = try await auditor(.sample, samples: 10).audit(reference: fx.model.reference, mirrors: [fx.url("trunc")])
+        #expect(sample.mirrors[0].failingFiles == [shard2])
+    }
+
+    @Test("a missing file is a 404 'missing' finding")
+    func missingFile() async throws {
+        let fx = try NginxFixture(mirrors: ["m": { $0.removeValue(forKey: "config.json") }])
+        defer { fx.stop() }
+        for mode in [AuditMode.head, .full] {
+            let report = try await auditor(mode).audit(reference: fx.model.reference, mirrors: [fx.url("m")])
+            #expect(report.mirrors[0].failingFiles == ["config.json"])
+            let f = file(report, "config.json")?.findings.first
+            #expect(f?.kind == .missing)
+            #expect(f?.actual == "404")
+        }
+    }
+
+    @Test("a redirect is followed (nginx 302 to the file)")
+    func redirectFollowed() async throws {
+        let fx = try NginxFixture(mirrors: ["good": { _ in }])
+        defer { fx.stop() }
+        let report = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.nginx.baseURL + "/redirect/good"])
+        #expect(report.ok)
+        #expect(file(report, shard1)?.evidence?.redirects == 1)
+        #expect(file(report, shard1)?.evidence?.finalURL?.hasSuffix("/good/" + shard1) == true)
+    }
+
+    @Test("two mirrors in one run: one good, one bad")
+    func twoMirrors() async throws {
+        let fx = try NginxFixture(mirrors: ["good": { _ in }, "bad": { corrupt(&$0[shard2]!, chunk: 9) }])
+        defer { fx.stop() }
+        let report = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.url("good"), fx.url("bad")])
+        #expect(!report.ok)
+        #expect(report.mirrors.map(\.ok) == [true, false])
+        #expect(report.mirrors[1].failingFiles == [shard2])
+        #expect(file(report, shard2, mirror: 1)?.findings.first { $0.kind == .digestMismatch }?.chunks == [9])
+        #expect(report.mirrors[0].url == fx.url("good"))
+        #expect(report.mirrors.allSatisfy { $0.seconds > 0 && $0.bytesPerSecond > 0 })
+    }
+
+    @Test("the JSON report has the schema's top-level fields")
+    func jsonReport() async throws {
+        let fx = try NginxFixture(mirrors: ["good": { _ in }])
+        defer { fx.stop() }
+        let report = try await auditor(.sample, seed: 42).audit(reference: fx.model.reference, mirrors: [fx.url("good")])
+        let data = try JSONEncoder().encode(report)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let schemaURL = TestServers.repoRoot.appendingPathComponent("manifests/schemas/audit-report-v1.schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: schemaURL)) as? [String: Any])
+        let required = try #require(schema["required"] as? [String])
+        for key in required { #expect(object[key] != nil, "missing \(key)") }
+        #expect(object["schema"] as? String == "https://weightseal.dev/audit-report/v1")
+        #expect(object["seed"] as? Int == 42)
+        let back = try JSONDecoder().decode(AuditReport.self, from: data)
+        #expect(back == report)
+    }
+}
+
+/// A model and the scripted Hub imitation serving it.
+private struct HubFixture {
+    let dir: TempDir
+    let model: TestModel
+    let hub: HubServer
+    init(faults: [String: [String: Any]] = [:], change: (inout [String: [UInt8]]) -> Void = { _ in }) throws {
+        dir = try TempDir()
+        let source = try TempDir()
+        defer { source.remove() }
+        model = try TestModel(writingTo: source)
+        try model.copy(into: dir, at: "files", change: change)
+        hub = try HubServer(root: dir.path + "/files", faults: faults)
+    }
+    var cdn: String { hub.baseURL + "/cdn" }
+    func stop() { hub.stop(); dir.remove() }
+}
+
+private let hubLayout = MirrorLayout.huggingFace(repo: "org/model", revision: String(repeating: "a", count: 40))
+
+@Suite("Mirror audit against the scripted Hub server", .enabled(if: TestServers.pythonUsable, "python3 is not installed; skipped"))
+struct HubMirrorTests {
+    @Test("huggingface layout: 302 to the CDN followed, X-Linked-Size / X-Linked-Etag / X-Repo-Commit read")
+    func hubLayoutHead() async throws {
+        let fx = try HubFixture()
+        defer { fx.stop() }
+        let head = try await auditor(.head, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [fx.hub.baseURL])
+        #expect(head.ok, "\(head.mirrors[0].fileAudits.flatMap(\.findings))")
+        let f = try #require(file(head, shard1))
+        #expect(f.url == fx.hub.baseURL + "/org/model/resolve/" + String(repeating: "a", count: 40) + "/" + shard1)
+        #expect(f.evidence?.redirects == 1)
+        #expect(f.evidence?.linkedSize == 1 << 20)
+        #expect(f.evidence?.repoCommit == String(repeating: "a", count: 40))
+        #expect(f.advertisedDigestMatches == true)
+        #expect(file(head, "sub dir/tokenizer.json")?.url.hasSuffix("/sub%20dir/tokenizer.json") == true)
+
+        let full = try await auditor(.full, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [fx.hub.baseURL])
+        #expect(full.ok)
+        #expect(full.mirrors[0].chunksChecked == 26)
+    }
+
+    @Test("a stub whose own metadata agrees with the stub is found by head and full")
+    func stubFile() async throws {
+        let pointer = Array("version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 1048576\n".utf8)
+        let fx = try HubFixture { $0[shard1] = pointer }
+        defer { fx.stop() }
+        let head = try await auditor(.head, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [fx.hub.baseURL])
+        #expect(head.mirrors[0].failingFiles == [shard1])
+        let f = try #require(file(head, shard1))
+        #expect(f.evidence?.linkedSize == UInt64(pointer.count))
+        #expect(f.findings.contains { $0.kind == .sizeMismatch && $0.actual == String(pointer.count) })
+        #expect(f.findings.contains { $0.kind == .digestMismatch })
+        #expect(f.advertisedDigestMatches == false)
+
+        let full = try await auditor(.full, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [fx.hub.baseURL])
+        #expect(full.mirrors[0].failingFiles == [shard1])
+        #expect(file(full, shard1)?.findings.contains { $0.kind == .sizeMismatch } == true)
+    }
+
+    @Test("503 twice then 200: retried and passes; without retries it is an httpStatus finding")
+    func retriesThenSuccess() async throws {
+        let fx = try HubFixture(faults: [shard1: ["kind": "status", "status": 503, "times": 2]])
+        defer { fx.stop() }
+        let report = try await auditor(.full, retries: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(report.ok, "\(report.mirrors[0].fileAudits.flatMap(\.findings))")
+
+        let fx2 = try HubFixture(faults: [shard1: ["kind": "status", "status": 503, "times": 2]])
+        defer { fx2.stop() }
+        let noRetry = try await auditor(.full, retries: 0).audit(reference: fx2.model.reference, mirrors: [fx2.cdn])
+        let f = try #require(file(noRetry, shard1)?.findings.first)
+        #expect(f.kind == .httpStatus)
+        #expect(f.actual == "503")
+    }
+
+    @Test("a connection closed mid-body is retried from the chunk it broke in; always closing is a finding")
+    func closeMidBody() async throws {
+        let fx = try HubFixture(faults: [shard1: ["kind": "close-mid-body", "times": 1]])
+        defer { fx.stop() }
+        let report = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(report.ok, "\(report.mirrors[0].fileAudits.flatMap(\.findings))")
+        #expect(file(report, shard1)?.chunksChecked == 16)
+
+        let fx2 = try HubFixture(faults: [shard1: ["kind": "close-mid-body", "times": 100]])
+        defer { fx2.stop() }
+        let broken = try await auditor(.full, retries: 1).audit(reference: fx2.model.reference, mirrors: [fx2.cdn])
+        #expect(broken.mirrors[0].failingFiles == [shard1])
+        #expect(file(broken, shard1)?.findings.first?.kind == .connectionError)
+    }
+
+    @Test("a stalled server ends in a timeout finding, not a hang")
+    func stallTimesOut() async throws {
+        // The server stalls far longer than any loaded machine needs for a 1 s timeout to fire, so finishing well
+        // before the stall ends shows the timeout (not the server) ended the request.
+        let fx = try HubFixture(faults: [shard2: ["kind": "stall", "seconds": 90]])
+        defer { fx.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await auditor(.full, timeout: 1).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(clock.now - start < .seconds(60))
+        #expect(report.mirrors[0].failingFiles == [shard2])
+        #expect(file(report, shard2)?.findings.first?.kind == .timeout)
+
+        let head = try await auditor(.head, timeout: 1).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(file(head, shard2)?.findings.first?.kind == .timeout)
+    }
+
+    @Test("a Content-Length that lies: head believes the size, full does not")
+    func lyingContentLength() async throws {
+        let stub = Array(repeating: UInt8(ascii: "x"), count: 1000)
+        let fx = try HubFixture(faults: [shard1: ["kind": "lie-length", "length": 1 << 20]]) { $0[shard1] = stub }
+        defer { fx.stop() }
+        let head = try await auditor(.head).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        // The size lie is believed; only the advertised SHA-256 (ETag) gives the stub away.
+        #expect(file(head, shard1)?.findings.map(\.kind) == [.digestMismatch])
+        #expect(file(head, shard1)?.evidence?.contentLength == 1 << 20)
+        let full = try await auditor(.full, retries: 1).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(full.mirrors[0].failingFiles == [shard1])
+    }
+}
+
+@Suite("Mirror audit pieces")
+struct MirrorPieceTests {
+    @Test func urls() throws {
+        #expect(try MirrorURL.base("http://h:1/m///") == "http://h:1/m")
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("ftp://h/") }
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http://h/?a=1") }
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http:///x") }
+        #expect(MirrorURL.file(base: "http://h", path: "a b/c%d.bin", layout: .plain) == "http://h/a%20b/c%25d.bin")
+        #expect(MirrorURL.file(base: "http://h", path: "é.json", layout: .huggingFace(repo: "o/n", revision: "main"))
+                == "http://h/o/n/resolve/main/%C3%A9.json")
+    }
+
+    @Test func contentRange() {
+        #expect(MirrorURL.contentRange("bytes 0-99/1000")! == (0, 99, 1000))
+        #expect(MirrorURL.contentRange("bytes */1000")! == (nil, nil, 1000))
+        #expect(MirrorURL.contentRange("bytes 5-4/10") == nil)
+        #expect(MirrorURL.contentRange("items 0-1/2") == nil)
+        #expect(MirrorURL.stripETag("W/\"abc\"") == "abc")
+    }
+
+    @Test func sampleDraw() {
+        let a = MirrorAuditor.sampleChunks(count: 4, of: 100, seed: 7, path: "x")
+        #expect(a == MirrorAuditor.sampleChunks(count: 4, of: 100, seed: 7, path: "x"))
+        #expect(a.count == 4 && Set(a).count == 4 && a == a.sorted() && a.allSatisfy { (0..<100).contains($0) })
+        #expect(MirrorAuditor.sampleChunks(count: 9, of: 3, seed: 1, path: "x") == [0, 1, 2])
+        #expect(MirrorAuditor.sampleChunks(count: 4, of: 0, seed: 1, path: "x") == [])
+        // SplitMix64's published first output for seed 0 (Vigna's splitmix64.c): 0xe220a8397b1dcdaf.
+        var g = SplitMix64(seed: 0)
+        #expect(g.next() == 0xE220_A839_7B1D_CDAF)
+    }
+
+    @Test func optionChecks() {
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorAuditor(options: .init(concurrency: 0)) }
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorAuditor(options: .init(timeout: 0)) }
+        #expect(throws: WeightSealError(.invalidArgument, "")) {
+            try MirrorAuditor(options: .init(layout: .huggingFace(repo: "../x", revision: "main")))
+        }
+    }
+
+    @Test func noMirrorIsAnError() async throws {
+        let a = try MirrorAuditor()
+        let ref = Reference(kind: .weightsealManifest, isSigned: true, files: [], ignorePaths: [], symlinks: .reject, label: "x")
+        await #expect(throws: WeightSealError(.invalidArgument, "")) { try await a.audit(reference: ref, mirrors: []) }
+    }
+
+    @Test func bodyHasherSkipsAndResumes() {
+        let bytes = testBytes(10_000, seed: 3)
+        let chunks = [IndexedRange(index: 2, start: 4000, end: 6000, sha256: sha(Array(bytes[4000..<6000]))),
+                      IndexedRange(index: 3, start: 6000, end: 8000, sha256: sha(Array(bytes[6000..<8000])))]
+        var h = BodyHasher(check: .chunks(chunks), size: 10_000)
+        // A 200 answer: bytes from 0; the hasher skips to 4000.
+        var done = bytes.withUnsafeBytes { h.consume(UnsafeRawBufferPointer(rebasing: $0[0..<5000]), at: 0) }
+        #expect(!done && h.position == 5000)
+        h.restart()
+        #expect(h.position == 4000)
+        done = bytes.withUnsafeBytes { h.consume(UnsafeRawBufferPointer(rebasing: $0[4000..<8000]), at: 4000) }
+        #expect(done && h.checked == [2, 3] && h.bad.isEmpty)
+    }
+}
+
+private func sha(_ b: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: b)) }
