@@ -181,17 +181,6 @@ extension Array where Element == Finding {
     }
 }
 
-/// FormatsTestRNG, for reproducible mutations.
-struct FormatsTestRNG: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct InspectMutationTests {
     /// Valid inputs of every format, mutated many ways: the inspector must never trap, hang or throw.
@@ -210,7 +199,7 @@ struct FormatsTestRNG: RandomNumberGenerator {
             ("model.pt", FormatFixture.zip([("archive/data.pkl", FormatFixture.f17Pickle), ("archive/version", [0x33])])),
             ("x.safetensors.index.json", Array(#"{"metadata":{"total_size":8},"weight_map":{"a":"m.safetensors"}}"#.utf8)),
         ]
-        var rng = FormatsTestRNG(state: 0x5EA1)
+        var rng = SplitMix64(seed: 0x5EA1)
         let fx = FormatFixture()
         fx.write("m.safetensors", seeds[0].1)
         let clock = ContinuousClock()
