@@ -85,7 +85,6 @@ extension WeightSealCommand {
             builder.symlinks = allowSymlinks ? .withinRoot : .reject
             builder.jobs = hashing.jobs
             if let name { builder.model = .init(name: name) }
-            builder.license = try resolveLicense(builder: builder)
 
             let progress = ProgressLine()
             let started = Date()
@@ -93,7 +92,10 @@ extension WeightSealCommand {
             let summary: SignSummary
             switch format {
             case .weightseal:
-                let (manifest, warnings) = try await builder.build(root: directory, progress: progress.handler)
+                // One walk serves the license declarations and the hashing.
+                let listed = try builder.listFiles(root: directory)
+                builder.license = try resolveLicense(builder: builder, files: listed.files)
+                let (manifest, warnings) = try await builder.build(root: directory, listed: listed, progress: progress.handler)
                 progress.finish()
                 for w in warnings { printError("weightseal: warning: \(w.message)") }
                 payload = try manifest.statementJSON()

@@ -46,9 +46,7 @@ extension WeightSealCommand.Verify {
 
 extension WeightSealCommand.Sign {
     /// Reads the model's license declarations; refuses when they disagree and `--license` gives no choice.
-    func resolveLicense(builder: ManifestBuilder) throws -> LicenseRecord? {
-        guard format == .weightseal else { return nil }
-        let (files, _) = try builder.listFiles(root: directory)
+    func resolveLicense(builder: ManifestBuilder, files: [WalkedFile]) throws -> LicenseRecord? {
         let (record, notes) = try LicenseResolver.resolve(files: files, publisherChoice: license)
         for n in notes {
             printError("weightseal: \(n.severity == .note ? "note" : "warning"): \(n.path.map { ModelPath.quoted($0) + ": " } ?? "")\(n.message)")

@@ -54,10 +54,17 @@ public struct ManifestBuilder: Sendable {
     /// - Parameter progress: called about ten times a second while hashing, and once at the end.
     /// - Throws: as ``listFiles(root:)``, and ``WeightSealError/Code/io`` when a file cannot be read or changes meanwhile.
     public func build(root: String, progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> (ModelManifest, [Finding]) {
+        try await build(root: root, listed: try listFiles(root: root), progress: progress)
+    }
+
+    /// As ``build(root:progress:)``, over a listing already made by ``listFiles(root:)`` (so a caller that read the
+    /// listing first, for the license declarations say, does not walk the folder twice).
+    public func build(root: String, listed: (files: [WalkedFile], warnings: [Finding]),
+                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> (ModelManifest, [Finding]) {
         guard chunkSize >= UInt64(Limits.minChunkSize), chunkSize <= UInt64(Limits.maxChunkSize) else {
             throw WeightSealError(.invalidArgument, "chunk size \(chunkSize) is out of range \(Limits.minChunkSize)...\(Limits.maxChunkSize) bytes")
         }
-        let (files, warnings) = try listFiles(root: root)
+        let (files, warnings) = listed
         let cs = chunkSize
         let requests = files.map { HashRequest(path: $0.fsPath, size: $0.size, wholeFile: true, chunkSize: $0.size > cs ? cs : nil) }
         let results = await ChunkedHasher(jobs: jobs).hash(requests, progress: progress)
