@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import WeightSeal
 
 /// Checks model mirrors over HTTP against a signed manifest, without keeping the files (DESIGN §9).
@@ -36,21 +37,26 @@ public struct MirrorAuditor: Sendable {
 
         var config = HTTPClient.Configuration(
             redirectConfiguration: options.maxRedirects == 0 ? .disallow : .follow(max: options.maxRedirects, allowCycles: false),
-            timeout: .init(connect: Self.amount(options.timeout), read: Self.amount(options.timeout)),
+            // No client read timeout: HEAD requests have a deadline and bodies their own idle watchdog (HashingDelegate).
+            timeout: .init(connect: Self.amount(options.timeout)),
             decompression: .disabled)
         config.connectionPool = .init(idleTimeout: .seconds(30),
                                       concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, options.concurrency))
         config.httpVersion = .http1Only
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: config)
+        // Bodies are hashed on the event loops (HashingDelegate), so the audit has its own: one per core it may use.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(options.concurrency, System.coreCount)))
+        let client = HTTPClient(eventLoopGroup: group, configuration: config)
 
         var audits: [MirrorAudit] = []
         for (i, base) in bases.enumerated() {
-            let run = MirrorRun(client: client, options: options, base: base, reference: reference, seed: seed)
+            let run = MirrorRun(client: client, eventLoops: group, options: options, base: base, reference: reference,
+                                seed: seed)
             var audit = await run.run()
             audit.url = mirrors[i]
             audits.append(audit)
         }
         try? await client.shutdown()
+        try? await group.shutdownGracefully()
 
         var repo: String?, revision: String?
         if case .huggingFace(let r, let v) = options.layout { repo = r; revision = v }
@@ -106,6 +112,8 @@ struct UnitOutcome: Sendable {
 /// The audit of one mirror.
 struct MirrorRun: Sendable {
     let client: HTTPClient
+    /// Where body requests are pinned, round robin, so hashing spreads over the loops.
+    let eventLoops: any EventLoopGroup
     let options: MirrorAuditOptions
     let base: String
     let reference: Reference

@@ -3,9 +3,6 @@ import NIOCore
 import NIOHTTP1
 import WeightSeal
 
-/// The overall deadline of a body passed while bytes were still trickling in.
-struct BodyDeadlineExceeded: Error {}
-
 extension MirrorRun {
     func execute(_ unit: WorkUnit) async -> UnitOutcome {
         let clock = ContinuousClock()
@@ -22,12 +19,15 @@ extension MirrorRun {
         return outcome
     }
 
-    func request(_ url: String, method: HTTPMethod, range: (UInt64, UInt64)? = nil) -> HTTPClientRequest {
+    /// Headers of every request: the bytes as stored (no transfer compression), and who asks.
+    var requestHeaders: HTTPHeaders {
+        ["Accept-Encoding": "identity", "User-Agent": "weightseal/\(WeightSealVersion.current)"]
+    }
+
+    func request(_ url: String, method: HTTPMethod) -> HTTPClientRequest {
         var r = HTTPClientRequest(url: url)
         r.method = method
-        r.headers.add(name: "Accept-Encoding", value: "identity")
-        r.headers.add(name: "User-Agent", value: "weightseal/\(WeightSealVersion.current)")
-        if let range { r.headers.add(name: "Range", value: "bytes=\(range.0)-\(range.1)") }
+        r.headers = requestHeaders
         return r
     }
 
@@ -46,7 +46,6 @@ extension MirrorRun {
 
     /// Whether an error means the server was too slow, and whether trying again may help.
     static func classify(_ error: any Error) -> (timeout: Bool, retryable: Bool, text: String) {
-        if error is BodyDeadlineExceeded { return (true, false, "the body did not arrive within the deadline") }
         if let e = error as? HTTPClientError {
             switch e {
             case .readTimeout: return (true, false, "no bytes for longer than the read timeout")
@@ -119,7 +118,8 @@ extension MirrorRun {
 
     // MARK: - GET
 
-    /// Fetches the bytes `check` covers and hashes them as they arrive.
+    /// Fetches the bytes `check` covers and hashes them as they arrive (on the connection's event loop, see
+    /// ``HashingDelegate``).
     func body(_ fileIndex: Int, check: BodyCheck, rangeRequest: Bool) async -> UnitOutcome {
         let f = reference.files[fileIndex]
         let url = url(f)
@@ -135,70 +135,74 @@ extension MirrorRun {
             o.bad = hasher.bad
             return o
         }
+        let eventLoop = eventLoops.next()
         while true {
             let from = hasher.position
             let sendRange = (rangeRequest || from > 0) && hasher.end.map { from < $0 } ?? false
-            let req = request(url, method: .GET, range: sendRange ? (from, (hasher.end ?? 1) - 1) : nil)
-            let response: HTTPClientResponse
+            let request: HTTPClient.Request
             do {
-                response = try await client.execute(req, deadline: .now() + MirrorAuditor.amount(options.timeout))
+                var headers = requestHeaders
+                if sendRange { headers.add(name: "Range", value: "bytes=\(from)-\((hasher.end ?? 1) - 1)") }
+                request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
             } catch {
-                let c = Self.classify(error)
-                if c.retryable, attempt < options.retries {
-                    await backoff(attempt)
-                    attempt += 1
-                    continue
-                }
-                return fail(errorFinding(f.path, c, url, attempts: attempt + 1))
+                return fail(errorFinding(f.path, Self.classify(error), url, attempts: attempt + 1))
             }
-            let status = Int(response.status.code)
-            let ev = evidence(of: response, url: url)
-            if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
-            var startOffset: UInt64 = 0
-            switch status {
-            case 200:
-                if sendRange {
-                    if !rangeIgnoredNoted {
+            // One deadline for head and body: a body trickling in slower than the minimum rate ends in a timeout.
+            let remaining = (hasher.end ?? 0) &- from
+            let budget = options.timeout + Double(remaining) / options.minimumBytesPerSecond
+            let delegate = HashingDelegate(hasher: hasher, from: from)
+            let task = client.execute(request: request, delegate: delegate, eventLoop: .delegateAndChannel(on: eventLoop),
+                                      deadline: .now() + MirrorAuditor.amount(budget))
+            delegate.watch(task, idle: MirrorAuditor.amount(options.timeout))
+            var failure: (any Error)?
+            do {
+                try await task.futureResult.get()
+            } catch {
+                failure = error
+            }
+            hasher = delegate.hasher
+            outcome.bytes &+= delegate.received
+            if delegate.contentRangeMismatch {
+                outcome.evidence = evidence(delegate, url: url)
+                return fail(Finding(.mirrorMetadataMismatch, path: f.path,
+                    message: "the mirror answered 206 with a Content-Range that does not start at byte \(from)",
+                    actual: delegate.headers.first(name: "Content-Range")))
+            }
+            if let status = delegate.status {
+                let ev = evidence(delegate, url: url)
+                if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
+                switch status {
+                case 200:
+                    if sendRange, !rangeIgnoredNoted {
                         rangeIgnoredNoted = true
                         outcome.findings.append(Finding(.rangeIgnored, .note, path: f.path,
                             message: "the mirror ignored a Range request and sent the whole file; unneeded bytes were skipped"))
                     }
+                    if outcome.servedSize == nil { outcome.servedSize = ev.contentLength }
+                case 206:
+                    if outcome.servedSize == nil {
+                        outcome.servedSize = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
+                    }
+                case 416:
+                    let total = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
+                    outcome.servedSize = total
+                    return fail(Finding(.sizeMismatch, path: f.path,
+                        message: "the mirror cannot serve bytes \(from)-: the file ends sooner\(total.map { " (\($0) bytes)" } ?? "")",
+                        expected: f.size.map(String.init), actual: total.map(String.init)))
+                default:
+                    if status >= 500, attempt < options.retries {
+                        await backoff(attempt)
+                        attempt += 1
+                        continue
+                    }
+                    return fail(statusFinding(f.path, status, url))
                 }
-                if outcome.servedSize == nil { outcome.servedSize = ev.contentLength }
-            case 206:
-                guard let cr = response.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange),
-                      let first = cr.first, first == from else {
-                    _ = try? await response.body.collect(upTo: 1 << 16)
-                    return fail(Finding(.mirrorMetadataMismatch, path: f.path,
-                        message: "the mirror answered 206 with a Content-Range that does not start at byte \(from)",
-                        actual: response.headers.first(name: "Content-Range")))
-                }
-                startOffset = first
-                if outcome.servedSize == nil { outcome.servedSize = cr.total }
-            case 416:
-                let total = response.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
-                _ = try? await response.body.collect(upTo: 1 << 16)
-                outcome.servedSize = total
-                return fail(Finding(.sizeMismatch, path: f.path,
-                    message: "the mirror cannot serve bytes \(from)-: the file ends sooner\(total.map { " (\($0) bytes)" } ?? "")",
-                    expected: f.size.map(String.init), actual: total.map(String.init)))
-            default:
-                _ = try? await response.body.collect(upTo: 1 << 16)
-                if status >= 500, attempt < options.retries {
-                    await backoff(attempt)
-                    attempt += 1
-                    continue
-                }
-                return fail(statusFinding(f.path, status, url))
             }
-
-            let remaining = (hasher.end ?? (ev.contentLength ?? 0)) &- from
-            let budget = options.timeout + Double(remaining) / options.minimumBytesPerSecond
-            let result = await stream(response.body, into: hasher, at: startOffset, seconds: budget)
-            hasher = result.hasher
-            outcome.bytes &+= result.received
-            if let error = result.error {
-                let c = Self.classify(error)
+            if let failure, !delegate.stoppedEarly {
+                var c = Self.classify(failure)
+                if delegate.status != nil, let e = failure as? HTTPClientError, e == .deadlineExceeded {
+                    c.text = "the body did not arrive within the deadline"
+                }
                 if c.retryable, attempt < options.retries {
                     hasher.restart()
                     await backoff(attempt)
@@ -206,7 +210,7 @@ extension MirrorRun {
                     continue
                 }
                 return fail(errorFinding(f.path, c, url, attempts: attempt + 1,
-                                         received: " (at byte \(result.hasher.position) of \(f.size.map(String.init) ?? "?"))"))
+                                         received: delegate.status == nil ? "" : " (at byte \(hasher.position) of \(f.size.map(String.init) ?? "?"))"))
             }
             hasher.bodyEnded()
             outcome.checked = hasher.checked
@@ -226,48 +230,9 @@ extension MirrorRun {
         }
     }
 
-    struct StreamResult: Sendable {
-        var hasher: BodyHasher
-        var received: UInt64
-        var error: (any Error)?
-    }
-
-    /// Reads `body` into `hasher`, giving up after `seconds` even if bytes keep coming (read timeouts catch silence).
-    func stream(_ body: HTTPClientResponse.Body, into hasher: BodyHasher, at startOffset: UInt64,
-                seconds: Double) async -> StreamResult {
-        await withTaskGroup(of: StreamResult?.self) { group in
-            group.addTask {
-                var h = hasher
-                var offset = startOffset
-                var received: UInt64 = 0
-                do {
-                    for try await buffer in body {
-                        let n = buffer.readableBytes
-                        let done = buffer.withUnsafeReadableBytes { h.consume($0, at: offset) }
-                        offset &+= UInt64(n)
-                        received &+= UInt64(n)
-                        if done { break }
-                    }
-                    return StreamResult(hasher: h, received: received, error: nil)
-                } catch {
-                    return StreamResult(hasher: h, received: received, error: error)
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: .milliseconds(Int64(min(seconds, 86_400 * 30) * 1000)))
-                return nil
-            }
-            var timedOut = false
-            while let r = await group.next() {
-                if var r {
-                    group.cancelAll()
-                    if timedOut { r.error = BodyDeadlineExceeded() }
-                    return r
-                }
-                timedOut = true
-                group.cancelAll()
-            }
-            return StreamResult(hasher: hasher, received: 0, error: BodyDeadlineExceeded())
-        }
+    func evidence(_ d: HashingDelegate, url: String) -> MirrorEvidence {
+        var heads = d.visited.map(\.headers)
+        if heads.isEmpty { heads = [d.headers] }
+        return MirrorURL.evidence(heads: heads, finalStatus: d.status ?? 0, finalURL: d.visited.last?.url, requestedURL: url)
     }
 }

@@ -15,6 +15,8 @@ FAULTS.json maps a file path (relative to ROOT) to a fault, applied to requests 
     {"kind": "status", "status": 503, "times": 2}   answer 503 the first `times` requests, then normally
     {"kind": "close-mid-body", "times": 1}          GET: send the head and half the body, then close (`times` times)
     {"kind": "stall", "seconds": 5}                 GET: send the head and a few bytes, then sleep; HEAD: sleep first
+    {"kind": "stall-head", "seconds": 5}            GET and HEAD: sleep before sending anything
+    {"kind": "trickle", "bytes": 16, "every": 0.1}  GET: send the head, then `bytes` bytes every `every` seconds
     {"kind": "lie-length", "length": N}             Content-Length says N whatever the file holds; GET sends the
                                                     file's real bytes and closes
 Counts are kept per path across all requests (GET and HEAD). Stdlib only; for tests on 127.0.0.1.
@@ -120,7 +122,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "status":
             self.plain(int(fault.get("status", 503)), b"scripted failure")
             return
-        if kind == "stall" and head:
+        if (kind == "stall" and head) or kind == "stall-head":
             time.sleep(float(fault.get("seconds", 5)))
         size = os.path.getsize(full)
         first, last = 0, size - 1
@@ -165,6 +167,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.flush()
                 time.sleep(float(fault.get("seconds", 5)))
                 self.close_connection = True
+                return
+            if kind == "trickle":
+                left = length
+                while left > 0:
+                    b = f.read(min(left, int(fault.get("bytes", 16))))
+                    self.wfile.write(b)
+                    self.wfile.flush()
+                    left -= len(b)
+                    time.sleep(float(fault.get("every", 0.1)))
                 return
             left = length
             while left > 0:

@@ -287,6 +287,34 @@ struct HubMirrorTests {
         #expect(file(head, shard2)?.findings.first?.kind == .timeout)
     }
 
+    @Test("a server silent before the response head ends in a timeout finding")
+    func silentBeforeHead() async throws {
+        let fx = try HubFixture(faults: [shard2: ["kind": "stall-head", "seconds": 90]])
+        defer { fx.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await auditor(.full, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(clock.now - start < .seconds(60))
+        #expect(report.mirrors[0].failingFiles == [shard2])
+        #expect(file(report, shard2)?.findings.map(\.kind) == [.timeout])
+    }
+
+    @Test("a server that trickles bytes, never silent, ends in a timeout finding at the body deadline")
+    func trickleHitsDeadline() async throws {
+        // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but the 256 KiB segment at that rate would
+        // take 27 minutes; at the 64 KiB/s minimum rate the deadline is 3 s + 256 KiB / 64 KiB/s = 7 s.
+        let fx = try HubFixture(faults: [shard1: ["kind": "trickle", "bytes": 16, "every": 0.1]])
+        defer { fx.stop() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await auditor(.full, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(clock.now - start < .seconds(60))
+        #expect(report.mirrors[0].failingFiles == [shard1])
+        let finding = file(report, shard1)?.findings.first
+        #expect(finding?.kind == .timeout)
+        #expect(finding?.message.contains("deadline") == true)
+    }
+
     @Test("a Content-Length that lies: head believes the size, full does not")
     func lyingContentLength() async throws {
         let stub = Array(repeating: UInt8(ascii: "x"), count: 1000)
