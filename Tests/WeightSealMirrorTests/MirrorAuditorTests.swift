@@ -86,6 +86,40 @@ struct NginxMirrorTests {
         #expect(head.mirrors[0].proof.contains("proves only what the mirror says"))
     }
 
+    @Test("large bodies, each on a connection of its own event loop: a flipped bit is found in its chunk, segmented or not")
+    func largeBodies() async throws {
+        let chunk: UInt64 = 1 << 20
+        let size = (20 << 20) + 12_345  // 21 chunks, the last short
+        let segment: UInt64 = 8 << 20
+        #expect(segment >= MirrorRun.pinnedBodyBytes, "the segments must take the pinned path")
+        let dir = try TempDir()
+        defer { dir.remove() }
+        var bytes = testBytes(size, seed: 4242)
+        try dir.write("good/big.safetensors", bytes)
+        bytes[13 * Int(chunk) + 77] ^= 0x01
+        try dir.write("bad/big.safetensors", bytes)
+        let hashed = await ChunkedHasher(jobs: 2).hash([HashRequest(path: dir.path + "/good/big.safetensors", size: UInt64(size),
+                                                              wholeFile: true, chunkSize: chunk)])[0]
+        let ranges = hashed.chunks.enumerated().map { i, d in
+            ExpectedRange(start: UInt64(i) * chunk, end: min(UInt64(i + 1) * chunk, UInt64(size)), sha256: d)
+        }
+        let reference = Reference(kind: .weightsealManifest, isSigned: true,
+                                  files: [ExpectedFile(path: "big.safetensors", size: UInt64(size), check: .ranges(ranges, whole: hashed.sha256))],
+                                  ignorePaths: [], symlinks: .reject, label: "large body test")
+        let nginx = try NginxServer(root: dir.path)
+        defer { nginx.stop() }
+        for seg in [segment, nil] as [UInt64?] {
+            let auditor = try MirrorAuditor(options: MirrorAuditOptions(mode: .full, concurrency: 4, timeout: 10, segmentBytes: seg))
+            let report = try await auditor.audit(reference: reference, mirrors: [nginx.baseURL + "/good", nginx.baseURL + "/bad"])
+            #expect(report.mirrors[0].ok, "\(report.mirrors[0].fileAudits.flatMap(\.findings))")
+            #expect(report.mirrors[0].bytes == UInt64(size))
+            #expect(report.mirrors[0].chunksChecked == 21)
+            #expect(!report.mirrors[1].ok)
+            #expect(report.mirrors[1].fileAudits.first?.findings.first { $0.kind == .digestMismatch }?.chunks == [13])
+            #expect(report.mirrors[1].chunksChecked == 21)
+        }
+    }
+
     @Test("sample mode finds the bad chunk when the seed draws it, and says how little it proves when not")
     func sampleCorrupted() async throws {
         let fx = try NginxFixture(mirrors: ["bad": { corrupt(&$0[shard1]!, chunk: 5) }])
