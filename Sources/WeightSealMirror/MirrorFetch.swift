@@ -48,7 +48,7 @@ extension MirrorRun {
     static func classify(_ error: any Error) -> (timeout: Bool, retryable: Bool, text: String) {
         if let e = error as? HTTPClientError {
             switch e {
-            case .readTimeout: return (true, false, "no bytes for longer than the read timeout")
+            case .readTimeout: return (true, false, "nothing arrived for longer than the timeout")
             case .deadlineExceeded: return (true, false, "no response within the deadline")
             case .connectTimeout, .getConnectionFromPoolTimeout: return (true, false, "could not connect in time")
             case .redirectLimitReached, .redirectCycleDetected, .invalidURL, .emptyHost, .emptyScheme:
