@@ -136,7 +136,8 @@ extension MirrorRun {
             return o
         }
         // Large bodies are pinned round robin, each on a loop of its own, so their hashing spreads over the cores.
-        // The client opens a fresh connection for every pinned request, so small bodies take any pooled connection.
+        // async-http-client closes a loop-bound connection as soon as no request waits for it (it never parks one),
+        // so every pinned request opens a fresh connection; small bodies take any pooled keep-alive connection.
         let eventLoop = eventLoops.next()
         while true {
             let from = hasher.position
