@@ -131,7 +131,7 @@ func renderAudit(_ r: AuditReport, signer: String?) -> String {
         lines.append("  \(m.proof)")
         for f in m.findings { lines.append(renderAuditFinding(f)) }
         for file in m.fileAudits {
-            let shown = file.findings.filter { $0.severity != .note }
+            let shown = file.findings
             let chunks = file.chunksTotal > 0 ? ", \(file.chunksChecked)/\(file.chunksTotal) chunks" : ""
             let status = file.status == .ok ? "ok  " : "FAIL"
             lines.append("  \(status)  \(ModelPath.quoted(file.path))  \(file.coverage.rawValue)\(chunks), \(formatBytes(file.bytes))")

@@ -12,6 +12,24 @@ extension Finding.Kind {
     public static let mirrorMetadataMismatch = Finding.Kind("mirrorMetadataMismatch")
     /// The mirror ignored a `Range` request and sent the whole file; the audit skipped the bytes it did not need.
     public static let rangeIgnored = Finding.Kind("rangeIgnored")
+    /// A redirect that cannot be followed: a loop, more than the limit, or a `Location` that is not a usable
+    /// http(s) URL (another scheme, a port out of range).
+    public static let badRedirect = Finding.Kind("badRedirect")
+}
+
+/// Why a redirect was not followed.
+enum RedirectProblem: Error, Sendable {
+    case unusableLocation(String, String)
+    case loop([String])
+    case tooMany(Int)
+
+    var text: String {
+        switch self {
+        case .unusableLocation(let location, let why): "the mirror redirects to \(MirrorURL.display(location)), which \(why)"
+        case .loop(let urls): "the redirects loop: \(urls.map(MirrorURL.display).joined(separator: " -> "))"
+        case .tooMany(let n): "more than \(n) redirects"
+        }
+    }
 }
 
 /// What a mirror said about a file in its response heads: evidence, compared with the signed manifest but never
@@ -35,6 +53,11 @@ public struct MirrorEvidence: Sendable, Hashable, Codable {
     public var etag: String?
     /// `X-Repo-Commit` (Hub: the commit the revision resolved to).
     public var repoCommit: String?
+    /// `Content-Encoding` of the final response when it is not `identity` (the audit asks for `identity`; an encoded
+    /// body is not the file's bytes).
+    public var contentEncoding: String?
+    /// `Location` of the last redirect, when it was not followed.
+    public var location: String?
     public init() {}
 }
 
@@ -50,6 +73,8 @@ public struct FileAudit: Sendable, Hashable, Codable {
         case sampled
         /// Every byte against the signed digests.
         case complete
+        /// Some bytes were hashed, but not all that this mode checks: the transfer failed or the body ended early.
+        case partial
         /// Nothing could be checked (the file could not be fetched).
         case none
     }

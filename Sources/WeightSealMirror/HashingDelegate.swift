@@ -1,9 +1,4 @@
 import AsyncHTTPClient
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import NIOCore
 import NIOHTTP1
 
@@ -21,8 +16,6 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     /// Offset of the first byte asked for (the `Range` start, 0 for a whole file).
     let from: UInt64
     private(set) var hasher: BodyHasher
-    /// Every response head, redirects included, with the URL that answered it.
-    private(set) var visited: [(url: String, headers: HTTPHeaders)] = []
     /// Status and headers of the final response, once it arrived.
     private(set) var status: Int?
     private(set) var headers: HTTPHeaders = [:]
@@ -32,12 +25,36 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     private(set) var received: UInt64 = 0
     /// Every byte wanted arrived and the request was cancelled to skip the rest (a mirror ignoring `Range`).
     private(set) var stoppedEarly = false
-    /// Nothing arrived for longer than the idle timeout.
-    private(set) var stalled = false
+    /// Why the watchdog failed the request, if it did.
+    enum Stall: Sendable, Equatable {
+        /// No response head within the timeout (seconds).
+        case noHead(Double)
+        /// No body bytes for the timeout (seconds).
+        case idleBody(Double)
+        /// Body bytes arrived, but slower than the minimum rate over one window.
+        case slowBody(bytesPerSecond: Double, window: Double, minimum: Double)
+
+        var text: String {
+            switch self {
+            case .noHead(let s): "no response head within \(format(s)) s"
+            case .idleBody(let s): "no body bytes for \(format(s)) s"
+            case .slowBody(let rate, let window, let minimum):
+                "the body arrived at \(Int(rate)) bytes/s over \(format(window)) s, below the minimum of \(Int(minimum)) bytes/s"
+            }
+        }
+
+        private func format(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
+    }
+
+    private(set) var stall: Stall?
+    /// The body of a non-2xx answer was longer than worth reading, and the request was cancelled.
+    private(set) var droppedBody = false
     private var streaming = false
     private var offset: UInt64 = 0
     private var discarded = 0
     private var lastActivity = NIODeadline.now()
+    private var windowStart = NIODeadline.now()
+    private var windowBytes: UInt64 = 0
     private var watchdog: RepeatedTask?
 
     init(hasher: BodyHasher, from: UInt64) {
@@ -45,15 +62,29 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
         self.from = from
     }
 
-    /// Fails `task` once neither a head nor body bytes arrived for `idle`. A coarse timer checked every
+    /// Fails `task` when nothing arrives for `idle` (before or after the head), or when the body arrives slower than
+    /// `minimumBytesPerSecond` over any `idle`-long window after the head. A coarse timer checked every
     /// `min(idle / 4, 1 s)`, rather than the client's read timeout, which re-arms a timer after every read.
-    func watch(_ task: HTTPClient.Task<Void>, idle: TimeAmount) {
+    func watch(_ task: HTTPClient.Task<Void>, idle: TimeAmount, minimumBytesPerSecond: Double) {
         let period = TimeAmount.nanoseconds(max(1_000_000, min(idle.nanoseconds / 4, 1_000_000_000)))
+        let idleSeconds = Double(idle.nanoseconds) / 1e9
         task.eventLoop.execute {
             self.lastActivity = .now()
             self.watchdog = task.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { repeated in
-                if NIODeadline.now() - self.lastActivity > idle {
-                    self.stalled = true
+                let now = NIODeadline.now()
+                if now - self.lastActivity > idle {
+                    self.stall = self.status == nil ? .noHead(idleSeconds) : .idleBody(idleSeconds)
+                } else if self.status != nil, now - self.windowStart >= idle {
+                    let seconds = Double((now - self.windowStart).nanoseconds) / 1e9
+                    let total = self.received &+ UInt64(self.discarded)
+                    let rate = Double(total &- self.windowBytes) / seconds
+                    if rate < minimumBytesPerSecond {
+                        self.stall = .slowBody(bytesPerSecond: rate, window: seconds, minimum: minimumBytesPerSecond)
+                    }
+                    self.windowStart = now
+                    self.windowBytes = total
+                }
+                if self.stall != nil {
                     repeated.cancel()
                     task.fail(reason: HTTPClientError.readTimeout)
                 }
@@ -62,12 +93,9 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
         }
     }
 
-    func didVisitURL(task: HTTPClient.Task<Void>, _ request: HTTPClient.Request, _ head: HTTPResponseHead) {
-        if visited.count < 64 { visited.append((request.url.absoluteString, head.headers)) }
-    }
-
     func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
         lastActivity = .now()
+        windowStart = lastActivity
         status = Int(head.status.code)
         headers = head.headers
         switch head.status.code {
@@ -102,8 +130,11 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
                 task.cancel()
             }
         } else if !streaming {
-            discarded += buffer.readableBytes  // an error page: read a little, then drop the connection
-            if discarded > 1 << 16 { task.cancel() }
+            discarded += buffer.readableBytes  // an error page or a redirect's body: read a little, then drop it
+            if discarded > 1 << 16, !droppedBody {
+                droppedBody = true
+                task.cancel()
+            }
         }
         return task.eventLoop.makeSucceededVoidFuture()
     }

@@ -36,12 +36,16 @@ public struct MirrorAuditor: Sendable {
         let seed = options.seed ?? UInt64.random(in: 0..<(1 << 53))  // exact in any JSON reader
 
         var config = HTTPClient.Configuration(
-            redirectConfiguration: options.maxRedirects == 0 ? .disallow : .follow(max: options.maxRedirects, allowCycles: false),
+            // Redirects are followed by MirrorRun, which checks each Location first (see MirrorRun.redirect).
+            redirectConfiguration: .disallow,
             // No client read timeout: HEAD requests have a deadline and bodies their own idle watchdog (HashingDelegate).
             timeout: .init(connect: Self.amount(options.timeout)),
             decompression: .disabled)
         config.connectionPool = .init(idleTimeout: .seconds(30),
                                       concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, options.concurrency))
+        // A refused connection fails the request at once; the audit's own retries (with backoff) decide what next,
+        // instead of the pool re-dialling until the connect timeout, on every attempt.
+        config.connectionPool.retryConnectionEstablishment = false
         config.httpVersion = .http1Only
         // Bodies are hashed on the event loops (HashingDelegate), so the audit has its own: one per core it may use.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(options.concurrency, System.coreCount)))
@@ -52,7 +56,7 @@ public struct MirrorAuditor: Sendable {
             let run = MirrorRun(client: client, eventLoops: group, options: options, base: base, reference: reference,
                                 seed: seed)
             var audit = await run.run()
-            audit.url = mirrors[i]
+            audit.url = MirrorURL.display(mirrors[i])
             audits.append(audit)
         }
         try? await client.shutdown()
@@ -220,18 +224,25 @@ struct MirrorRun: Sendable {
     }
 
     func proof(files: [FileAudit], checked: Int, total: Int) -> String {
+        let short = files.filter { $0.coverage == .none || $0.coverage == .partial }.count
+        let unchecked = short == 0 ? "" : " \(short) file\(short == 1 ? "" : "s") could not be checked completely (see \(short == 1 ? "its" : "their") findings)."
         switch options.mode {
         case .head:
+            let sized = files.filter { $0.coverage == .metadata }.count
             let withDigest = files.filter { $0.advertisedDigestMatches == true }.count
-            return "head: sizes compared for \(files.count) files; \(withDigest) advertised a SHA-256 that equals the signed one. "
-                + "No bytes were fetched, so this proves only what the mirror says about itself."
+            return "head: sizes compared for \(sized) of \(files.count) files; \(withDigest) advertised a SHA-256 that equals the signed one. "
+                + "No bytes were fetched, so this proves only what the mirror says about itself." + unchecked
         case .full:
-            return "full: every byte of \(files.count) files was hashed against the signed digests (\(checked) chunks)."
+            let complete = files.filter { $0.coverage == .complete }.count
+            if complete == files.count {
+                return "full: every byte of \(files.count) files was hashed against the signed digests (\(checked) chunks)."
+            }
+            return "full: \(complete) of \(files.count) files were hashed completely against the signed digests (\(checked) of \(total) chunks)." + unchecked
         case .sample:
             let whole = files.filter { $0.chunksTotal == 0 }.count
             return "sample: \(checked) of \(total) signed chunks checked (\(options.samplesPerFile) per chunked file, seed \(seed)); "
                 + "\(whole) file\(whole == 1 ? "" : "s") without chunk digests fetched whole. A file with exactly one bad chunk among n escapes "
-                + "a draw of k chunks with probability (n-k)/n; passing proves only the chunks drawn."
+                + "a draw of k chunks with probability (n-k)/n; passing proves only the chunks drawn." + unchecked
         }
     }
 
@@ -296,21 +307,37 @@ struct MirrorRun: Sendable {
             if let a = advertised, let e = expectedWhole { advertisedMatches = a == e }
             if case .gitBlobSHA1(let d) = f.check, let tag = MirrorURL.sha1Hex(evidence.etag) { advertisedMatches = tag == d }
         }
+        let answered = evidence?.status.map { (200...299).contains($0) } ?? false
+        if headMode, answered, f.size != nil, evidence?.contentLength == nil, evidence?.linkedSize == nil,
+           !findings.contains(where: { $0.kind == .sizeMismatch }) {
+            findings.append(Finding(.mirrorMetadataMismatch, path: f.path,
+                message: "the mirror states no size for this file (no Content-Length or X-Linked-Size), so head mode compared nothing",
+                hints: ["use --mode sample or --mode full to check the bytes"]))
+        }
+        if let encoding = evidence?.contentEncoding {
+            findings.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                message: "the mirror sent Content-Encoding: \(encoding) although the audit asked for identity; the bytes hashed are the encoded ones",
+                actual: encoding))
+        }
         let failed = findings.contains { $0.severity == .failure }
         let coverage: FileAudit.Coverage
-        let answered = evidence?.status.map { (200...299).contains($0) } ?? false
+        let everyChunk = chunksTotal > 0 && Set(checked).count == chunksTotal
+        let wholeCompared = chunksTotal == 0 && (wholeMatches != nil || (answered && f.size == 0 && bytes == 0))
         switch options.mode {
-        case .head: coverage = answered ? .metadata : .none
-        case .full, .sample:
-            if bytes == 0 && checked.isEmpty && wholeMatches == nil && !(answered && f.size == 0) {
-                coverage = .none
-            } else if options.mode == .full || chunksTotal == 0 {
-                coverage = .complete
+        case .head:
+            coverage = answered && (f.size == nil || evidence?.contentLength != nil || evidence?.linkedSize != nil) ? .metadata : .none
+        case .full:
+            coverage = everyChunk || wholeCompared ? .complete : (bytes == 0 && checked.isEmpty ? .none : .partial)
+        case .sample:
+            if chunksTotal == 0 {
+                coverage = wholeCompared ? .complete : (bytes == 0 ? .none : .partial)
             } else {
-                coverage = .sampled
+                let drawn = Set(sampled ?? [])
+                coverage = everyChunk ? .complete : (!drawn.isEmpty && drawn.isSubset(of: Set(checked)) ? .sampled
+                    : (checked.isEmpty && bytes == 0 ? .none : .partial))
             }
         }
-        return FileAudit(path: f.path, url: url(f), status: failed ? .failed : .ok, coverage: coverage,
+        return FileAudit(path: f.path, url: MirrorURL.display(url(f)), status: failed ? .failed : .ok, coverage: coverage,
                          expectedSize: f.size, bytes: bytes, seconds: seconds, chunksChecked: checked.count,
                          chunksTotal: chunksTotal, sampledChunks: options.mode == .sample && chunksTotal > 0 ? (sampled ?? []) : nil,
                          advertisedDigestMatches: advertisedMatches, evidence: evidence, findings: findings)

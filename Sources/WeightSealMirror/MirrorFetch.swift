@@ -1,7 +1,29 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import WeightSeal
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One response head on the way to the final answer.
+struct Hop: Sendable {
+    var url: String
+    var headers: HTTPHeaders
+}
+
+/// What went wrong with a request, as a finding kind and a sentence.
+struct Failure: Sendable {
+    var kind: Finding.Kind
+    /// Whether another attempt may help (connection errors, not timeouts or protocol errors).
+    var retryable: Bool
+    var text: String
+}
 
 extension MirrorRun {
     func execute(_ unit: WorkUnit) async -> UnitOutcome {
@@ -24,58 +46,91 @@ extension MirrorRun {
         ["Accept-Encoding": "identity", "User-Agent": "weightseal/\(WeightSealVersion.current)"]
     }
 
-    func request(_ url: String, method: HTTPMethod) -> HTTPClientRequest {
-        var r = HTTPClientRequest(url: url)
-        r.method = method
-        r.headers = requestHeaders
-        return r
-    }
+    /// Longest wait between two attempts, in seconds, however many retries are allowed.
+    static let maxBackoff = 10.0
 
-    /// Waits `retryDelay × 2^attempt` seconds.
+    /// Waits `retryDelay × 2^attempt` seconds, at most ``maxBackoff``.
     func backoff(_ attempt: Int) async {
-        let delay = options.retryDelay * Double(1 << min(attempt, 16))
+        let delay = min(options.retryDelay * Double(1 << min(attempt, 16)), Self.maxBackoff)
         try? await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
     }
 
-    func evidence(of response: HTTPClientResponse, url: String) -> MirrorEvidence {
-        var heads = response.history.map(\.responseHead.headers)
-        if heads.isEmpty { heads = [response.headers] }
-        return MirrorURL.evidence(heads: heads, finalStatus: Int(response.status.code),
-                                  finalURL: response.history.last?.request.url, requestedURL: url)
+    /// The next URL when `status` is a redirect with a `Location` (RFC 9110 §15.4), or `nil` for a final answer.
+    /// The client does not follow redirects itself: it would parse the mirror's `Location` on its own terms (a port
+    /// out of range in it traps), and the Hub's evidence sits on the `302`.
+    /// - Throws: ``RedirectProblem`` for a loop, too many redirects or an unusable `Location`.
+    func redirect(status: Int, headers: HTTPHeaders, hops: [Hop]) throws(RedirectProblem) -> String? {
+        guard [301, 302, 303, 307, 308].contains(status), options.maxRedirects > 0,
+              let location = headers.first(name: "Location"), let current = hops.last?.url else { return nil }
+        let next = try MirrorURL.redirectTarget(location, from: current)
+        if hops.contains(where: { $0.url == next }) { throw .loop(hops.map(\.url) + [next]) }
+        guard hops.count <= options.maxRedirects else { throw .tooMany(options.maxRedirects) }
+        return next
     }
 
-    /// Whether an error means the server was too slow, and whether trying again may help.
-    static func classify(_ error: any Error) -> (timeout: Bool, retryable: Bool, text: String) {
+    func evidence(_ hops: [Hop], status: Int, url: String) -> MirrorEvidence {
+        MirrorURL.evidence(heads: hops.map(\.headers), finalStatus: status,
+                           finalURL: hops.count > 1 ? hops.last?.url : nil, requestedURL: url)
+    }
+
+    /// Sorts an error from the client into a finding kind, a sentence, and whether to try again.
+    static func classify(_ error: any Error) -> Failure {
+        if let r = error as? RedirectProblem { return Failure(kind: .badRedirect, retryable: false, text: r.text) }
         if let e = error as? HTTPClientError {
             switch e {
-            case .readTimeout: return (true, false, "nothing arrived for longer than the timeout")
-            case .deadlineExceeded: return (true, false, "no response within the deadline")
-            case .connectTimeout, .getConnectionFromPoolTimeout: return (true, false, "could not connect in time")
-            case .redirectLimitReached, .redirectCycleDetected, .invalidURL, .emptyHost, .emptyScheme:
-                return (false, false, "\(e)")
-            case .remoteConnectionClosed: return (false, true, "the server closed the connection")
-            default: return (false, true, "\(e)")
+            case .readTimeout: return Failure(kind: .timeout, retryable: false, text: "nothing arrived in time")
+            case .deadlineExceeded: return Failure(kind: .timeout, retryable: false, text: "the request did not finish before its deadline")
+            case .connectTimeout, .getConnectionFromPoolTimeout:
+                return Failure(kind: .timeout, retryable: false, text: "could not connect in time")
+            case .remoteConnectionClosed: return Failure(kind: .connectionError, retryable: true, text: "the server closed the connection")
+            case .invalidURL, .emptyHost, .emptyScheme:
+                return Failure(kind: .connectionError, retryable: false, text: "the URL cannot be requested (\(e))")
+            default: return Failure(kind: .connectionError, retryable: true, text: "\(e)")
             }
         }
-        if error is CancellationError { return (false, false, "cancelled") }
-        return (false, true, String(describing: error).prefix(300).description)
+        // A reply that is not HTTP/1.1 (another protocol on the port, a broken server) does not improve on retry.
+        if let e = error as? HTTPParserError {
+            if e == .invalidEOFState {
+                return Failure(kind: .connectionError, retryable: true, text: "the server closed the connection before the end of the body")
+            }
+            return Failure(kind: .connectionError, retryable: false, text: "the reply is not valid HTTP/1.1 (\(e))")
+        }
+        if let e = error as? NIOConnectionError, let first = e.connectionErrors.first?.error {
+            return classify(first)
+        }
+        if let e = error as? IOError {
+            switch e.errnoCode {
+            case ECONNREFUSED: return Failure(kind: .connectionError, retryable: true, text: "connection refused (nothing listens there)")
+            case ECONNRESET: return Failure(kind: .connectionError, retryable: true, text: "connection reset by the server")
+            case EHOSTUNREACH, ENETUNREACH: return Failure(kind: .connectionError, retryable: true, text: "host unreachable")
+            default: return Failure(kind: .connectionError, retryable: true, text: "\(e)")
+            }
+        }
+        if error is CancellationError { return Failure(kind: .connectionError, retryable: false, text: "cancelled") }
+        return Failure(kind: .connectionError, retryable: true, text: String(String(describing: error).prefix(300)))
     }
 
-    func statusFinding(_ path: String, _ status: Int, _ url: String) -> Finding {
+    func statusFinding(_ path: String, _ status: Int, _ url: String, evidence: MirrorEvidence?) -> Finding {
+        let shown = MirrorURL.display(url)
         if status == 404 || status == 410 {
-            return Finding(.missing, path: path, message: "the mirror answers \(status) for \(url)", actual: String(status))
+            return Finding(.missing, path: path, message: "the mirror answers \(status) for \(shown)", actual: String(status))
         }
-        return Finding(.httpStatus, path: path, message: "the mirror answers \(status) for \(url)",
+        if (300...399).contains(status) {
+            let location = evidence?.location.map { " to \(MirrorURL.display($0))" } ?? " without a Location"
+            return Finding(.httpStatus, path: path, message: "the mirror answers \(status) for \(shown)\(location), not followed",
+                           expected: "200", actual: String(status))
+        }
+        return Finding(.httpStatus, path: path, message: "the mirror answers \(status) for \(shown)",
                        expected: "200", actual: String(status))
     }
 
-    func errorFinding(_ path: String, _ c: (timeout: Bool, retryable: Bool, text: String), _ url: String,
-                      attempts: Int, received: String = "") -> Finding {
-        if c.timeout {
-            return Finding(.timeout, path: path, message: "\(url): \(c.text) (timeout \(options.timeout) s)\(received)")
+    func failureFinding(_ path: String, _ c: Failure, _ url: String, attempts: Int, received: String = "") -> Finding {
+        let shown = MirrorURL.display(url)
+        if c.kind == .connectionError, c.retryable {
+            return Finding(c.kind, path: path,
+                           message: "\(shown): \(c.text)\(received) after \(attempts) attempt\(attempts == 1 ? "" : "s")")
         }
-        return Finding(.connectionError, path: path,
-                       message: "\(url): \(c.text)\(received) after \(attempts) attempt\(attempts == 1 ? "" : "s")")
+        return Finding(c.kind, path: path, message: "\(shown): \(c.text)\(received)")
     }
 
     // MARK: - HEAD
@@ -86,21 +141,33 @@ extension MirrorRun {
         var outcome = UnitOutcome(file: fileIndex)
         var attempt = 0
         while true {
+            var hops: [Hop] = []
             do {
-                let response = try await client.execute(request(url, method: .HEAD),
-                                                        deadline: .now() + MirrorAuditor.amount(options.timeout))
+                let deadline = NIODeadline.now() + MirrorAuditor.amount(options.timeout)
+                var current = url
+                var response: HTTPClientResponse
+                while true {
+                    var r = HTTPClientRequest(url: current)
+                    r.method = .HEAD
+                    r.headers = requestHeaders
+                    response = try await client.execute(r, deadline: deadline)
+                    hops.append(Hop(url: current, headers: response.headers))
+                    guard let next = try redirect(status: Int(response.status.code), headers: response.headers, hops: hops) else { break }
+                    current = next
+                }
                 let status = Int(response.status.code)
                 if status >= 500, attempt < options.retries {
                     await backoff(attempt)
                     attempt += 1
                     continue
                 }
-                let ev = evidence(of: response, url: url)
+                var ev = evidence(hops, status: status, url: url)
+                if (300...399).contains(status) { ev.location = response.headers.first(name: "Location").map { String($0.prefix(300)) } }
                 outcome.evidence = ev
                 if (200...299).contains(status) {
                     outcome.servedSize = ev.contentLength
                 } else {
-                    outcome.findings.append(statusFinding(f.path, status, url))
+                    outcome.findings.append(statusFinding(f.path, status, url, evidence: ev))
                 }
                 return outcome
             } catch {
@@ -110,7 +177,8 @@ extension MirrorRun {
                     attempt += 1
                     continue
                 }
-                outcome.findings.append(errorFinding(f.path, c, url, attempts: attempt + 1))
+                if c.kind == .badRedirect { outcome.evidence = evidence(hops, status: 0, url: url) }
+                outcome.findings.append(failureFinding(f.path, c, url, attempts: attempt + 1))
                 return outcome
             }
         }
@@ -142,40 +210,60 @@ extension MirrorRun {
         while true {
             let from = hasher.position
             let sendRange = (rangeRequest || from > 0) && hasher.end.map { from < $0 } ?? false
-            let request: HTTPClient.Request
-            do {
-                var headers = requestHeaders
-                if sendRange { headers.add(name: "Range", value: "bytes=\(from)-\((hasher.end ?? 1) - 1)") }
-                request = try HTTPClient.Request(url: url, method: .GET, headers: headers)
-            } catch {
-                return fail(errorFinding(f.path, Self.classify(error), url, attempts: attempt + 1))
-            }
-            // One deadline for head and body: a body trickling in slower than the minimum rate ends in a timeout.
+            var headers = requestHeaders
+            if sendRange { headers.add(name: "Range", value: "bytes=\(from)-\((hasher.end ?? 1) - 1)") }
             let remaining = (hasher.end ?? 0) &- from
-            let budget = options.timeout + Double(remaining) / options.minimumBytesPerSecond
-            let delegate = HashingDelegate(hasher: hasher, from: from)
+            // A backstop: the watchdog ends silent and slow bodies long before.
+            let deadline = NIODeadline.now() + MirrorAuditor.amount(4 * options.timeout + Double(remaining) / options.minimumBytesPerSecond)
             let pin = remaining >= MirrorRun.pinnedBodyBytes
-            let task = client.execute(request: request, delegate: delegate,
-                                      eventLoop: pin ? .delegateAndChannel(on: eventLoop) : .indifferent,
-                                      deadline: .now() + MirrorAuditor.amount(budget))
-            delegate.watch(task, idle: MirrorAuditor.amount(options.timeout))
+
+            var hops: [Hop] = []
+            var current = url
+            var delegate: HashingDelegate
             var failure: (any Error)?
-            do {
-                try await task.futureResult.get()
-            } catch {
-                failure = error
+            while true {
+                delegate = HashingDelegate(hasher: hasher, from: from)
+                do {
+                    let request = try HTTPClient.Request(url: current, method: .GET, headers: headers)
+                    let task = client.execute(request: request, delegate: delegate,
+                                              eventLoop: pin ? .delegateAndChannel(on: eventLoop) : .indifferent,
+                                              deadline: deadline)
+                    delegate.watch(task, idle: MirrorAuditor.amount(options.timeout),
+                                   minimumBytesPerSecond: options.minimumBytesPerSecond)
+                    try await task.futureResult.get()
+                } catch {
+                    if !delegate.droppedBody { failure = error }
+                }
+                guard let status = delegate.status else { break }
+                hops.append(Hop(url: current, headers: delegate.headers))
+                guard failure == nil else { break }
+                do {
+                    guard let next = try redirect(status: status, headers: delegate.headers, hops: hops) else { break }
+                    current = next
+                } catch {
+                    failure = error
+                    break
+                }
             }
             hasher = delegate.hasher
             outcome.bytes &+= delegate.received
+            if let status = delegate.status {
+                var ev = evidence(hops, status: status, url: url)
+                if (300...399).contains(status) { ev.location = delegate.headers.first(name: "Location").map { String($0.prefix(300)) } }
+                if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
+            }
+            if let failure, let problem = failure as? RedirectProblem {
+                return fail(failureFinding(f.path, Self.classify(problem), url, attempts: attempt + 1))
+            }
             if delegate.contentRangeMismatch {
-                outcome.evidence = evidence(delegate, url: url)
+                let cr = delegate.headers.first(name: "Content-Range")
+                let start = cr.flatMap(MirrorURL.contentRange)?.first
                 return fail(Finding(.mirrorMetadataMismatch, path: f.path,
-                    message: "the mirror answered 206 with a Content-Range that does not start at byte \(from)",
-                    actual: delegate.headers.first(name: "Content-Range")))
+                    message: start.map { "the mirror answered 206 with a Content-Range starting at byte \($0), not at byte \(from) as asked" }
+                        ?? (cr == nil ? "the mirror answered 206 without a Content-Range" : "the mirror answered 206 with an unreadable Content-Range"),
+                    expected: "bytes \(from)-\((hasher.end ?? 1) - 1)/\(f.size.map(String.init) ?? "*")", actual: cr.map { String($0.prefix(200)) }))
             }
             if let status = delegate.status {
-                let ev = evidence(delegate, url: url)
-                if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
                 switch status {
                 case 200:
                     if sendRange, !rangeIgnoredNoted {
@@ -183,7 +271,7 @@ extension MirrorRun {
                         outcome.findings.append(Finding(.rangeIgnored, .note, path: f.path,
                             message: "the mirror ignored a Range request and sent the whole file; unneeded bytes were skipped"))
                     }
-                    if outcome.servedSize == nil { outcome.servedSize = ev.contentLength }
+                    if outcome.servedSize == nil { outcome.servedSize = outcome.evidence?.contentLength }
                 case 206:
                     if outcome.servedSize == nil {
                         outcome.servedSize = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
@@ -191,8 +279,14 @@ extension MirrorRun {
                 case 416:
                     let total = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
                     outcome.servedSize = total
+                    let asked = "bytes \(from)-\((hasher.end ?? 1) - 1)"
+                    if let total, let size = f.size, total == size {
+                        return fail(Finding(.httpStatus, path: f.path,
+                            message: "the mirror refused the range \(asked) (416) although it reports the signed size \(size)",
+                            expected: "206", actual: "416"))
+                    }
                     return fail(Finding(.sizeMismatch, path: f.path,
-                        message: "the mirror cannot serve bytes \(from)-: the file ends sooner\(total.map { " (\($0) bytes)" } ?? "")",
+                        message: "the mirror cannot serve \(asked) (416): the file ends sooner\(total.map { ", at \($0) bytes" } ?? "")",
                         expected: f.size.map(String.init), actual: total.map(String.init)))
                 default:
                     if status >= 500, attempt < options.retries {
@@ -200,13 +294,15 @@ extension MirrorRun {
                         attempt += 1
                         continue
                     }
-                    return fail(statusFinding(f.path, status, url))
+                    return fail(statusFinding(f.path, status, url, evidence: outcome.evidence))
                 }
             }
             if let failure, !delegate.stoppedEarly {
                 var c = Self.classify(failure)
-                if delegate.status != nil, let e = failure as? HTTPClientError, e == .deadlineExceeded {
-                    c.text = "the body did not arrive within the deadline"
+                if let stall = delegate.stall {
+                    c = Failure(kind: .timeout, retryable: false, text: stall.text)
+                } else if let e = failure as? HTTPClientError, e == .deadlineExceeded {
+                    c.text = "the body did not arrive before its deadline"
                 }
                 if c.retryable, attempt < options.retries {
                     hasher.restart()
@@ -214,8 +310,8 @@ extension MirrorRun {
                     attempt += 1
                     continue
                 }
-                return fail(errorFinding(f.path, c, url, attempts: attempt + 1,
-                                         received: delegate.status == nil ? "" : " (at byte \(hasher.position) of \(f.size.map(String.init) ?? "?"))"))
+                return fail(failureFinding(f.path, c, url, attempts: attempt + 1,
+                                           received: delegate.status == nil ? "" : " (at byte \(hasher.position) of \(f.size.map(String.init) ?? "?"))"))
             }
             hasher.bodyEnded()
             outcome.checked = hasher.checked
@@ -225,7 +321,7 @@ extension MirrorRun {
             if let end = hasher.end, hasher.position < end {
                 outcome.findings.append(Finding(.sizeMismatch, path: f.path,
                     message: "the body ended at byte \(hasher.position); the manifest signs bytes up to \(end)",
-                    expected: f.size.map(String.init), actual: String(hasher.position)))
+                    expected: String(end), actual: String(hasher.position)))
             } else if hasher.overflow {
                 outcome.findings.append(Finding(.sizeMismatch, path: f.path,
                     message: "the mirror sends more than the \(f.size.map(String.init) ?? "?") bytes the manifest signs",
@@ -238,10 +334,4 @@ extension MirrorRun {
     /// Bodies of at least this many bytes get a connection of their own on their event loop: a fresh connection (and
     /// TLS handshake) costs a few milliseconds at most, a few percent of fetching and hashing 8 MiB.
     static let pinnedBodyBytes: UInt64 = 8 << 20
-
-    func evidence(_ d: HashingDelegate, url: String) -> MirrorEvidence {
-        var heads = d.visited.map(\.headers)
-        if heads.isEmpty { heads = [d.headers] }
-        return MirrorURL.evidence(heads: heads, finalStatus: d.status ?? 0, finalURL: d.visited.last?.url, requestedURL: url)
-    }
 }

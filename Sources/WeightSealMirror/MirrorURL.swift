@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import NIOHTTP1
 import WeightSeal
 
@@ -7,18 +12,50 @@ enum MirrorURL {
     static func base(_ url: String) throws(WeightSealError) -> String {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else {
-            throw WeightSealError(.invalidArgument, "mirror URL \(url) must start with http:// or https://")
+            throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) must start with http:// or https://")
         }
         guard !url.contains("?"), !url.contains("#"), !url.contains(where: { $0 == " " || $0.isNewline }) else {
-            throw WeightSealError(.invalidArgument, "mirror URL \(url) must not have a query, fragment or spaces")
+            throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) must not have a query, fragment or spaces")
         }
         let afterScheme = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         guard afterScheme.count >= 3, !afterScheme[2].isEmpty else {
-            throw WeightSealError(.invalidArgument, "mirror URL \(url) has no host")
+            throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) has no host")
         }
+        if let problem = problem(with: url) { throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) \(problem)") }
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         return base
+    }
+
+    /// Why the HTTP client cannot be given `url` (it traps on a port out of range), or `nil` when it can.
+    static func problem(with url: String) -> String? {
+        guard let u = URL(string: url), let scheme = u.scheme?.lowercased() else { return "is not a valid URL" }
+        guard scheme == "http" || scheme == "https" else { return "is not http or https" }
+        guard let host = u.host, !host.isEmpty else { return "has no host" }
+        if let port = u.port, !(1...65535).contains(port) { return "has port \(port), outside 1-65535" }
+        return nil
+    }
+
+    /// The absolute URL a redirect's `Location` points to, resolved against the URL that answered (RFC 9110 §10.2.2).
+    /// - Throws: ``RedirectProblem/unusableLocation(_:_:)`` for a `Location` that is not a usable http(s) URL.
+    static func redirectTarget(_ location: String, from current: String) throws(RedirectProblem) -> String {
+        let loc = location.trimmed
+        guard loc.utf8.count <= 8192, let base = URL(string: current),
+              let target = URL(string: loc, relativeTo: base)?.absoluteURL else {
+            throw .unusableLocation(String(loc.prefix(300)), "is not a valid URL")
+        }
+        let absolute = target.absoluteString
+        if let problem = problem(with: absolute) { throw .unusableLocation(String(loc.prefix(300)), problem) }
+        return absolute
+    }
+
+    /// `url` with its user information (a password, or a token in the user name) replaced by `***`, for reports.
+    static func display(_ url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + "***" + String(rest[at...])
     }
 
     /// The URL of `path` on a mirror with this base and layout; every path segment is percent-encoded.
@@ -71,6 +108,9 @@ enum MirrorURL {
         if let last = heads.last {
             if let v = last.first(name: "Content-Length") { e.contentLength = UInt64(v.trimmed) }
             if let v = last.first(name: "ETag") { e.etag = stripETag(v) }
+            if let v = last.first(name: "Content-Encoding"), v.trimmed.lowercased() != "identity", !v.trimmed.isEmpty {
+                e.contentEncoding = String(v.trimmed.prefix(64))
+            }
             if finalStatus == 206, let v = last.first(name: "Content-Range") { e.contentRangeTotal = contentRange(v)?.total }
         }
         return e

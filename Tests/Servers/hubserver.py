@@ -17,10 +17,15 @@ FAULTS.json maps a file path (relative to ROOT) to a fault, applied to requests 
     {"kind": "stall", "seconds": 5}                 GET: send the head and a few bytes, then sleep; HEAD: sleep first
     {"kind": "stall-head", "seconds": 5}            GET and HEAD: sleep before sending anything
     {"kind": "trickle", "bytes": 16, "every": 0.1}  GET: send the head, then `bytes` bytes every `every` seconds
+    {"kind": "redirect", "location": "URL"}         GET and HEAD: 302 with that Location
+    {"kind": "no-length"}                           GET and HEAD: 200 without Content-Length; the body ends at close
+    {"kind": "garbage"}                             GET and HEAD: a line that is not HTTP, then close
+    {"kind": "gzip"}                                GET and HEAD: the file gzip-compressed, Content-Encoding: gzip
     {"kind": "lie-length", "length": N}             Content-Length says N whatever the file holds; GET sends the
                                                     file's real bytes and closes
 Counts are kept per path across all requests (GET and HEAD). Stdlib only; for tests on 127.0.0.1.
 """
+import gzip
 import hashlib
 import http.server
 import json
@@ -121,6 +126,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = fault.get("kind") if fault else None
         if kind == "status":
             self.plain(int(fault.get("status", 503)), b"scripted failure")
+            return
+        if kind == "redirect":
+            self.plain(302, b"", {"Location": fault["location"]})
+            return
+        if kind == "garbage":
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        if kind in ("no-length", "gzip"):
+            with open(full, "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            if kind == "gzip":
+                data = gzip.compress(data)
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(data)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if not head:
+                self.wfile.write(data)
+            self.close_connection = True
             return
         if (kind == "stall" and head) or kind == "stall-head":
             time.sleep(float(fault.get("seconds", 5)))

@@ -301,6 +301,93 @@ struct HubMirrorTests {
         let broken = try await auditor(.full, retries: 1).audit(reference: fx2.model.reference, mirrors: [fx2.cdn])
         #expect(broken.mirrors[0].failingFiles == [shard1])
         #expect(file(broken, shard1)?.findings.first?.kind == .connectionError)
+        #expect(file(broken, shard1)?.findings.first?.message.contains("closed the connection before the end of the body") == true)
+        // Some chunks were hashed before every attempt broke: partial, and the proof does not claim every byte.
+        #expect(file(broken, shard1)?.coverage == .partial)
+        #expect(broken.mirrors[0].proof.hasPrefix("full: 3 of 4 files were hashed completely"))
+        #expect(broken.mirrors[0].proof.contains("1 file could not be checked completely"))
+    }
+
+    @Test("redirects the client must not follow: port out of range, another scheme, a loop; never a crash")
+    func badRedirects() async throws {
+        let fx = try HubFixture(faults: [
+            shard1: ["kind": "redirect", "location": "http://127.0.0.1:99999/x"],
+            shard2: ["kind": "redirect", "location": "file:///etc/passwd"],
+            "config.json": ["kind": "redirect", "location": "/cdn/config.json"],
+        ])
+        defer { fx.stop() }
+        for mode in [AuditMode.head, .full] {
+            let report = try await auditor(mode, retries: 0).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+            #expect(report.mirrors[0].failingFiles.sorted() == ["config.json", shard1, shard2].sorted())
+            let port = file(report, shard1)?.findings.first
+            #expect(port?.kind == .badRedirect)
+            #expect(port?.message.contains("has port 99999, outside 1-65535") == true, "\(port?.message ?? "")")
+            #expect(file(report, shard2)?.findings.first?.message.contains("file:///etc/passwd, which is not http or https") == true)
+            let loop = file(report, "config.json")?.findings.first
+            #expect(loop?.kind == .badRedirect)
+            #expect(loop?.message.contains("the redirects loop") == true, "\(loop?.message ?? "")")
+            #expect(file(report, "sub dir/tokenizer.json")?.status == .ok)
+        }
+    }
+
+    @Test("a server that states no size: head mode fails the file (it compared nothing), full mode checks the bytes")
+    func noLength() async throws {
+        let fx = try HubFixture(faults: [shard1: ["kind": "no-length"]])
+        defer { fx.stop() }
+        let head = try await auditor(.head).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(head.mirrors[0].failingFiles == [shard1])
+        #expect(file(head, shard1)?.findings.first?.message.contains("states no size") == true)
+        #expect(file(head, shard1)?.coverage == FileAudit.Coverage.none)
+        #expect(head.mirrors[0].proof.hasPrefix("head: sizes compared for 3 of 4 files"))
+        let full = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(full.ok, "\(full.mirrors[0].fileAudits.flatMap(\.findings))")
+        #expect(file(full, shard1)?.coverage == .complete)
+    }
+
+    @Test("a reply that is not HTTP is a connection error at once, not retried")
+    func notHTTP() async throws {
+        let fx = try HubFixture(faults: [shard2: ["kind": "garbage"]])
+        defer { fx.stop() }
+        let report = try await auditor(.full, retries: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(report.mirrors[0].failingFiles == [shard2])
+        let finding = file(report, shard2)?.findings.first
+        #expect(finding?.kind == .connectionError)
+        #expect(finding?.message.contains("not valid HTTP/1.1") == true, "\(finding?.message ?? "")")
+        #expect(finding?.message.contains("attempt") == false)
+    }
+
+    @Test("a gzip body despite Accept-Encoding: identity fails on the bytes and says why")
+    func gzipBody() async throws {
+        let fx = try HubFixture(faults: ["sub dir/tokenizer.json": ["kind": "gzip"]])
+        defer { fx.stop() }
+        let report = try await auditor(.full).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(report.mirrors[0].failingFiles == ["sub dir/tokenizer.json"])
+        let findings = file(report, "sub dir/tokenizer.json")?.findings ?? []
+        #expect(findings.contains { $0.kind == .sizeMismatch || $0.kind == .digestMismatch })
+        #expect(findings.contains { $0.kind == .mirrorMetadataMismatch && $0.message.contains("Content-Encoding: gzip") })
+        #expect(file(report, "sub dir/tokenizer.json")?.evidence?.contentEncoding == "gzip")
+    }
+
+    @Test("a refused connection fails fast: retries with backoff, not the connect timeout on every attempt")
+    func refusedIsFast() async throws {
+        let port = try freePort()
+        let dir = try TempDir()
+        defer { dir.remove() }
+        let model = try TestModel(writingTo: dir)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let report = try await auditor(.full, timeout: 20, retries: 2)
+            .audit(reference: model.reference, mirrors: ["http://user:secret@127.0.0.1:\(port)"])
+        // 3 attempts with 0.05 s and 0.1 s of backoff; the 20 s connect timeout must not be waited for.
+        #expect(clock.now - start < .seconds(15))
+        let finding = report.mirrors[0].fileAudits.first?.findings.first
+        #expect(finding?.kind == .connectionError)
+        #expect(finding?.message.contains("connection refused") == true, "\(finding?.message ?? "")")
+        #expect(finding?.message.contains("after 3 attempts") == true)
+        // The password never reaches the report.
+        let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+        #expect(!json.contains("secret"))
+        #expect(report.mirrors[0].url == "http://***@127.0.0.1:\(port)")
     }
 
     @Test("a stalled server ends in a timeout finding, not a hang")
@@ -333,10 +420,10 @@ struct HubMirrorTests {
         #expect(file(report, shard2)?.findings.map(\.kind) == [.timeout])
     }
 
-    @Test("a server that trickles bytes, never silent, ends in a timeout finding at the body deadline")
+    @Test("a server that trickles bytes, never silent, ends in a timeout finding below the minimum rate")
     func trickleHitsDeadline() async throws {
-        // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but the 256 KiB segment at that rate would
-        // take 27 minutes; at the 64 KiB/s minimum rate the deadline is 3 s + 256 KiB / 64 KiB/s = 7 s.
+        // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but 160 bytes/s is far below the 64 KiB/s
+        // minimum over a 3 s window: the first window after the head ends it, not the 27 minutes the segment needs.
         let fx = try HubFixture(faults: [shard1: ["kind": "trickle", "bytes": 16, "every": 0.1]])
         defer { fx.stop() }
         let clock = ContinuousClock()
@@ -346,7 +433,8 @@ struct HubMirrorTests {
         #expect(report.mirrors[0].failingFiles == [shard1])
         let finding = file(report, shard1)?.findings.first
         #expect(finding?.kind == .timeout)
-        #expect(finding?.message.contains("deadline") == true)
+        #expect(finding?.message.contains("below the minimum of 65536 bytes/s") == true, "\(finding?.message ?? "")")
+        #expect(clock.now - start < .seconds(30))
     }
 
     @Test("a Content-Length that lies: head believes the size, full does not")
@@ -370,6 +458,19 @@ struct MirrorPieceTests {
         #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("ftp://h/") }
         #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http://h/?a=1") }
         #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http:///x") }
+        // Ports the HTTP client would trap on are refused here.
+        for bad in ["http://127.0.0.1:65536/", "http://127.0.0.1:4294967297/", "http://h:0/"] {
+            #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base(bad) }
+        }
+        #expect(try MirrorURL.base("http://127.0.0.1:65535") == "http://127.0.0.1:65535")
+        // Redirect targets resolve against the URL that answered (RFC 3986 §5.2) and are checked the same way.
+        #expect(try MirrorURL.redirectTarget("../b/c?x=1", from: "http://h:8/a/d/e") == "http://h:8/a/b/c?x=1")
+        #expect(try MirrorURL.redirectTarget("https://cdn.example/f", from: "http://h/a") == "https://cdn.example/f")
+        #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("http://h:70000/", from: "http://h/a") }
+        #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("ftp://h/f", from: "http://h/a") }
+        #expect(MirrorURL.display("https://u:pw@h:1/x@y") == "https://***@h:1/x@y")
+        #expect(MirrorURL.display("https://token@h/x") == "https://***@h/x")
+        #expect(MirrorURL.display("http://h/a") == "http://h/a")
         #expect(MirrorURL.file(base: "http://h", path: "a b/c%d.bin", layout: .plain) == "http://h/a%20b/c%25d.bin")
         #expect(MirrorURL.file(base: "http://h", path: "é.json", layout: .huggingFace(repo: "o/n", revision: "main"))
                 == "http://h/o/n/resolve/main/%C3%A9.json")
