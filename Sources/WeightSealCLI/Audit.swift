@@ -45,10 +45,10 @@ extension WeightSealCommand {
         @Option(help: "Requests in flight at once, per mirror.")
         var concurrency: Int = 4
 
-        @Option(help: "Seconds allowed to connect, to get a response head, and between two reads of a body.")
+        @Option(help: "Seconds allowed to connect, to get a response head, and between two reads of a body; a body slower than 64 KiB/s over this many seconds also times out.")
         var timeout: Double = 30
 
-        @Option(help: "Extra attempts after a connection error or a 5xx answer.")
+        @Option(help: "Extra attempts after a connection error or a 5xx answer (backoff 0.25 s doubling, at most 10 s per wait).")
         var retries: Int = 3
 
         @Flag(help: "Print the report as one JSON document (manifests/schemas/audit-report-v1.schema.json).")

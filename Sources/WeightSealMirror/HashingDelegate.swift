@@ -43,7 +43,11 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
             }
         }
 
-        private func format(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
+        /// Seconds to one decimal, no trailing `.0`.
+        private func format(_ s: Double) -> String {
+            let tenths = (s * 10).rounded()
+            return tenths.truncatingRemainder(dividingBy: 10) == 0 ? String(Int(tenths / 10)) : String(tenths / 10)
+        }
     }
 
     private(set) var stall: Stall?

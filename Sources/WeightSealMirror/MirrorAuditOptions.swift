@@ -43,12 +43,12 @@ public struct MirrorAuditOptions: Sendable, Hashable {
     /// Seconds allowed to connect, to receive a response head, and between two reads of a body. A server that stays
     /// silent longer ends in a `timeout` finding.
     public var timeout: Double
-    /// Slowest acceptable body rate in bytes per second: a request is abandoned (a `timeout` finding) after
-    /// `timeout + bytes / minimumBytesPerSecond` seconds even if bytes keep trickling in.
+    /// Slowest acceptable body rate in bytes per second: a body that arrives slower than this over any
+    /// ``timeout``-second window after its head is abandoned (a `timeout` finding) even if bytes keep trickling in.
     public var minimumBytesPerSecond: Double
     /// Extra attempts after a connection error or a 5xx answer (timeouts are not retried).
     public var retries: Int
-    /// Seconds before the first retry; each further retry waits twice as long.
+    /// Seconds before the first retry; each further retry waits twice as long, at most 10 seconds.
     public var retryDelay: Double
     /// Most redirects followed for one request.
     public var maxRedirects: Int

@@ -11,8 +11,10 @@ import WeightSeal
 /// ``AuditMode/head`` mode that evidence is all there is, so the report says so; ``AuditMode/full`` and
 /// ``AuditMode/sample`` hash the bytes against the signed digests as they arrive.
 ///
-/// Requests follow redirects (the Hub answers `302` to a CDN), ask for `Accept-Encoding: identity`, are retried with
-/// exponential backoff after connection errors and 5xx answers, and end in a `timeout` finding when a server stalls.
+/// Requests follow redirects (the Hub answers `302` to a CDN; each `Location` is checked before it is followed, a
+/// loop or an unusable target is a `badRedirect` finding), ask for `Accept-Encoding: identity`, are retried with
+/// capped exponential backoff after connection errors and 5xx answers, and end in a `timeout` finding when a server
+/// stalls or trickles below ``MirrorAuditOptions/minimumBytesPerSecond``.
 /// Memory is bounded by ``MirrorAuditOptions/concurrency`` × the client's body buffer, whatever the model size.
 public struct MirrorAuditor: Sendable {
     public let options: MirrorAuditOptions

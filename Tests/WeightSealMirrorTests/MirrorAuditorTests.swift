@@ -212,6 +212,18 @@ struct NginxMirrorTests {
         #expect(object["seed"] as? Int == 42)
         let back = try JSONDecoder().decode(AuditReport.self, from: data)
         #expect(back == report)
+        // The schema lists every coverage value and every evidence field the library can write.
+        let defs = try #require(schema["$defs"] as? [String: Any])
+        let fileProps = try #require((defs["file"] as? [String: Any])?["properties"] as? [String: Any])
+        let coverages = try #require((fileProps["coverage"] as? [String: Any])?["enum"] as? [String])
+        #expect(Set(coverages) == Set(["metadata", "sampled", "complete", "partial", "none"]))
+        for c in [FileAudit.Coverage.metadata, .sampled, .complete, .partial, .none] { #expect(coverages.contains(c.rawValue)) }
+        let evidenceProps = try #require((defs["evidence"] as? [String: Any])?["properties"] as? [String: Any])
+        var full = MirrorEvidence()
+        full.status = 200; full.finalURL = "u"; full.contentLength = 1; full.contentRangeTotal = 1; full.linkedSize = 1
+        full.linkedEtag = "e"; full.etag = "e"; full.repoCommit = "c"; full.contentEncoding = "gzip"; full.location = "l"
+        let evidence = try #require(try JSONSerialization.jsonObject(with: JSONEncoder().encode(full)) as? [String: Any])
+        #expect(Set(evidence.keys).isSubset(of: Set(evidenceProps.keys)), "\(Set(evidence.keys).subtracting(evidenceProps.keys))")
     }
 }
 
