@@ -25,7 +25,8 @@ enum RedirectProblem: Error, Sendable {
 
     var text: String {
         switch self {
-        case .unusableLocation(let location, let why): "the mirror redirects to \(MirrorURL.display(location)), which \(why)"
+        case .unusableLocation(let location, let why):
+            location.isEmpty ? "the mirror redirects with an empty Location" : "the mirror redirects to \(MirrorURL.display(location)), which \(why)"
         case .loop(let urls): "the redirects loop: \(urls.map(MirrorURL.display).joined(separator: " -> "))"
         case .tooMany(let n): "more than \(n) redirects"
         }

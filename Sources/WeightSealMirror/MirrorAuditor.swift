@@ -55,8 +55,9 @@ public struct MirrorAuditor: Sendable {
 
         var audits: [MirrorAudit] = []
         for (i, base) in bases.enumerated() {
-            let run = MirrorRun(client: client, eventLoops: group, options: options, base: base, reference: reference,
-                                seed: seed)
+            let (plain, authorization) = MirrorURL.credentials(base)
+            let run = MirrorRun(client: client, eventLoops: group, options: options, base: plain,
+                                authorization: authorization, reference: reference, seed: seed)
             var audit = await run.run()
             audit.url = MirrorURL.display(mirrors[i])
             audits.append(audit)
@@ -121,7 +122,10 @@ struct MirrorRun: Sendable {
     /// Where body requests are pinned, round robin, so hashing spreads over the loops.
     let eventLoops: any EventLoopGroup
     let options: MirrorAuditOptions
+    /// The mirror's base URL, without user information.
     let base: String
+    /// `Authorization` value from the user information of the mirror URL, sent to the mirror's own origin only.
+    let authorization: String?
     let reference: Reference
     let seed: UInt64
 
@@ -237,7 +241,9 @@ struct MirrorRun: Sendable {
         case .full:
             let complete = files.filter { $0.coverage == .complete }.count
             if complete == files.count {
+                let failed = files.filter { $0.status == .failed }.count
                 return "full: every byte of \(files.count) files was hashed against the signed digests (\(checked) chunks)."
+                    + (failed == 0 ? "" : " \(failed) of them failed (see \(failed == 1 ? "its" : "their") findings).")
             }
             return "full: \(complete) of \(files.count) files were hashed completely against the signed digests (\(checked) of \(total) chunks)." + unchecked
         case .sample:

@@ -41,9 +41,14 @@ extension MirrorRun {
         return outcome
     }
 
-    /// Headers of every request: the bytes as stored (no transfer compression), and who asks.
-    var requestHeaders: HTTPHeaders {
-        ["Accept-Encoding": "identity", "User-Agent": "weightseal/\(WeightSealVersion.current)"]
+    /// Headers of a request to `url`: the bytes as stored (no transfer compression), who asks, and the mirror URL's
+    /// credentials, only to the mirror's own origin (never to a host it redirects to).
+    func requestHeaders(for url: String) -> HTTPHeaders {
+        var h: HTTPHeaders = ["Accept-Encoding": "identity", "User-Agent": "weightseal/\(WeightSealVersion.current)"]
+        if let authorization, let origin = MirrorURL.origin(url), origin == MirrorURL.origin(base) {
+            h.add(name: "Authorization", value: authorization)
+        }
+        return h
     }
 
     /// Longest wait between two attempts, in seconds, however many retries are allowed.
@@ -110,8 +115,8 @@ extension MirrorRun {
         return Failure(kind: .connectionError, retryable: true, text: String(String(describing: error).prefix(300)))
     }
 
-    func statusFinding(_ path: String, _ status: Int, _ url: String, evidence: MirrorEvidence?) -> Finding {
-        let shown = MirrorURL.display(url)
+    func statusFinding(_ path: String, _ status: Int, _ url: String, evidence: MirrorEvidence?, attempts: Int = 1) -> Finding {
+        let shown = MirrorURL.display(url) + ((500...599).contains(status) && attempts > 1 ? " after \(attempts) attempts" : "")
         if status == 404 || status == 410 {
             return Finding(.missing, path: path, message: "the mirror answers \(status) for \(shown)", actual: String(status))
         }
@@ -149,25 +154,25 @@ extension MirrorRun {
                 while true {
                     var r = HTTPClientRequest(url: current)
                     r.method = .HEAD
-                    r.headers = requestHeaders
+                    r.headers = requestHeaders(for: current)
                     response = try await client.execute(r, deadline: deadline)
                     hops.append(Hop(url: current, headers: response.headers))
                     guard let next = try redirect(status: Int(response.status.code), headers: response.headers, hops: hops) else { break }
                     current = next
                 }
                 let status = Int(response.status.code)
-                if status >= 500, attempt < options.retries {
+                if (500...599).contains(status), attempt < options.retries {
                     await backoff(attempt)
                     attempt += 1
                     continue
                 }
                 var ev = evidence(hops, status: status, url: url)
-                if (300...399).contains(status) { ev.location = response.headers.first(name: "Location").map { String($0.prefix(300)) } }
+                if (300...399).contains(status) { ev.location = response.headers.first(name: "Location").map { MirrorURL.display(String($0.prefix(300))) } }
                 outcome.evidence = ev
                 if (200...299).contains(status) {
                     outcome.servedSize = ev.contentLength
                 } else {
-                    outcome.findings.append(statusFinding(f.path, status, url, evidence: ev))
+                    outcome.findings.append(statusFinding(f.path, status, current, evidence: ev, attempts: attempt + 1))
                 }
                 return outcome
             } catch {
@@ -210,8 +215,7 @@ extension MirrorRun {
         while true {
             let from = hasher.position
             let sendRange = (rangeRequest || from > 0) && hasher.end.map { from < $0 } ?? false
-            var headers = requestHeaders
-            if sendRange { headers.add(name: "Range", value: "bytes=\(from)-\((hasher.end ?? 1) - 1)") }
+            let range = sendRange ? "bytes=\(from)-\((hasher.end ?? 1) - 1)" : nil
             let remaining = (hasher.end ?? 0) &- from
             // A backstop: the watchdog ends silent and slow bodies long before.
             let deadline = NIODeadline.now() + MirrorAuditor.amount(4 * options.timeout + Double(remaining) / options.minimumBytesPerSecond)
@@ -224,6 +228,8 @@ extension MirrorRun {
             while true {
                 delegate = HashingDelegate(hasher: hasher, from: from)
                 do {
+                    var headers = requestHeaders(for: current)
+                    if let range { headers.add(name: "Range", value: range) }
                     let request = try HTTPClient.Request(url: current, method: .GET, headers: headers)
                     let task = client.execute(request: request, delegate: delegate,
                                               eventLoop: pin ? .delegateAndChannel(on: eventLoop) : .indifferent,
@@ -249,7 +255,7 @@ extension MirrorRun {
             outcome.bytes &+= delegate.received
             if let status = delegate.status {
                 var ev = evidence(hops, status: status, url: url)
-                if (300...399).contains(status) { ev.location = delegate.headers.first(name: "Location").map { String($0.prefix(300)) } }
+                if (300...399).contains(status) { ev.location = delegate.headers.first(name: "Location").map { MirrorURL.display(String($0.prefix(300))) } }
                 if outcome.evidence == nil || !(200...299).contains(outcome.evidence?.status ?? 0) { outcome.evidence = ev }
             }
             if let failure, let problem = failure as? RedirectProblem {
@@ -289,15 +295,17 @@ extension MirrorRun {
                         message: "the mirror cannot serve \(asked) (416): the file ends sooner\(total.map { ", at \($0) bytes" } ?? "")",
                         expected: f.size.map(String.init), actual: total.map(String.init)))
                 default:
-                    if status >= 500, attempt < options.retries {
+                    if (500...599).contains(status), attempt < options.retries {
                         await backoff(attempt)
                         attempt += 1
                         continue
                     }
-                    return fail(statusFinding(f.path, status, url, evidence: outcome.evidence))
+                    return fail(statusFinding(f.path, status, hops.last?.url ?? url, evidence: outcome.evidence, attempts: attempt + 1))
                 }
             }
-            if let failure, !delegate.stoppedEarly {
+            // Every wanted byte arrived and was checked, then the server stalled or broke promising more: the bytes
+            // decide, and the served size (compared when merging) reports the promise.
+            if let failure, !delegate.stoppedEarly, !hasher.isDone {
                 var c = Self.classify(failure)
                 if let stall = delegate.stall {
                     c = Failure(kind: .timeout, retryable: false, text: stall.text)

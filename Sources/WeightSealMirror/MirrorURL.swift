@@ -32,16 +32,102 @@ enum MirrorURL {
         guard let u = URL(string: url), let scheme = u.scheme?.lowercased() else { return "is not a valid URL" }
         guard scheme == "http" || scheme == "https" else { return "is not http or https" }
         guard let host = u.host, !host.isEmpty else { return "has no host" }
-        if let port = u.port, !(1...65535).contains(port) { return "has port \(port), outside 1-65535" }
+        // The port as written: URL drops one too long to parse, and the client would then use the default port.
+        if let port = portText(url) {
+            guard !port.isEmpty else { return nil }
+            guard port.utf8.count <= 5, port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(port),
+                  (1...65535).contains(n) else { return "has port \(port.prefix(30)), outside 1-65535" }
+        }
         return nil
     }
 
+    /// The authority of `url` (between `://` and the path), without user information.
+    static func authority(_ url: String) -> Substring? {
+        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        let auth = rest[..<end]
+        if let at = auth.lastIndex(of: "@") { return auth[auth.index(after: at)...] }
+        return auth
+    }
+
+    /// The text after the host's `:`, if the authority has one (`[v6]:port` handled).
+    static func portText(_ url: String) -> Substring? {
+        guard let auth = authority(url) else { return nil }
+        let afterHost: Substring
+        if auth.hasPrefix("[") {
+            guard let close = auth.firstIndex(of: "]") else { return nil }
+            afterHost = auth[auth.index(after: close)...]
+        } else {
+            guard let colon = auth.firstIndex(of: ":") else { return nil }
+            afterHost = auth[colon...]
+        }
+        guard afterHost.first == ":" else { return nil }
+        return afterHost.dropFirst()
+    }
+
+    /// Splits the user information off `url`: the URL without it, and the `Authorization: Basic` value it stands for
+    /// (RFC 7617; user and password percent-decoded), if any.
+    static func credentials(_ url: String) -> (url: String, authorization: String?) {
+        guard let schemeEnd = url.firstRange(of: "://") else { return (url, nil) }
+        let rest = url[schemeEnd.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        guard let at = rest[..<end].lastIndex(of: "@") else { return (url, nil) }
+        let userinfo = String(rest[..<at])
+        let stripped = String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
+        return (stripped, "Basic " + Data(percentDecoded(userinfo)).base64EncodedString())
+    }
+
+    /// The bytes of `text` with `%XX` escapes decoded; a `%` not followed by two hex digits is kept.
+    static func percentDecoded(_ text: String) -> [UInt8] {
+        let bytes = Array(text.utf8)
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case 0x30...0x39: b - 0x30
+            case 0x41...0x46: b - 0x41 + 10
+            case 0x61...0x66: b - 0x61 + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == 0x25, i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
+                out.append(h << 4 | l)
+                i += 3
+            } else {
+                out.append(bytes[i])
+                i += 1
+            }
+        }
+        return out
+    }
+
+    /// Scheme, host and port of `url`, lower-cased, for same-origin checks (RFC 6454).
+    static func origin(_ url: String) -> String? {
+        guard let u = URL(string: url), let scheme = u.scheme?.lowercased(), let host = u.host?.lowercased() else { return nil }
+        return "\(scheme)://\(host):\(u.port ?? (scheme == "https" ? 443 : 80))"
+    }
+
     /// The absolute URL a redirect's `Location` points to, resolved against the URL that answered (RFC 9110 §10.2.2).
+    /// Bytes a URL may not hold (non-ASCII, spaces, controls) are percent-encoded first; existing escapes are kept.
     /// - Throws: ``RedirectProblem/unusableLocation(_:_:)`` for a `Location` that is not a usable http(s) URL.
     static func redirectTarget(_ location: String, from current: String) throws(RedirectProblem) -> String {
         let loc = location.trimmed
-        guard loc.utf8.count <= 8192, let base = URL(string: current),
-              let target = URL(string: loc, relativeTo: base)?.absoluteURL else {
+        guard !loc.isEmpty else { throw .unusableLocation("", "is empty") }
+        var escaped = ""
+        for byte in loc.utf8 {
+            if byte > 0x7E || byte <= 0x20 {
+                let hex = Array("0123456789ABCDEF".utf8)
+                escaped.unicodeScalars.append("%")
+                escaped.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
+                escaped.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0x0f)]))
+            } else {
+                escaped.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        guard escaped.utf8.count <= 8192, let base = URL(string: current),
+              let target = URL(string: escaped, relativeTo: base)?.absoluteURL else {
             throw .unusableLocation(String(loc.prefix(300)), "is not a valid URL")
         }
         let absolute = target.absoluteString
@@ -99,7 +185,7 @@ enum MirrorURL {
         var e = MirrorEvidence()
         e.status = finalStatus
         e.redirects = max(0, heads.count - 1)
-        if let finalURL, finalURL != requestedURL { e.finalURL = finalURL }
+        if let finalURL, finalURL != requestedURL { e.finalURL = display(finalURL) }
         for h in heads {
             if e.linkedSize == nil, let v = h.first(name: "X-Linked-Size") { e.linkedSize = UInt64(v.trimmed) }
             if e.linkedEtag == nil, let v = h.first(name: "X-Linked-Etag") { e.linkedEtag = stripETag(v) }

@@ -21,6 +21,7 @@ FAULTS.json maps a file path (relative to ROOT) to a fault, applied to requests 
     {"kind": "no-length"}                           GET and HEAD: 200 without Content-Length; the body ends at close
     {"kind": "garbage"}                             GET and HEAD: a line that is not HTTP, then close
     {"kind": "gzip"}                                GET and HEAD: the file gzip-compressed, Content-Encoding: gzip
+    {"kind": "auth", "authorization": "Basic ..."}  GET and HEAD: 401 unless the Authorization header is exactly that
     {"kind": "lie-length", "length": N}             Content-Length says N whatever the file holds; GET sends the
                                                     file's real bytes and closes
 Counts are kept per path across all requests (GET and HEAD). Stdlib only; for tests on 127.0.0.1.
@@ -126,6 +127,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = fault.get("kind") if fault else None
         if kind == "status":
             self.plain(int(fault.get("status", 503)), b"scripted failure")
+            return
+        if kind == "auth" and self.headers.get("Authorization") != fault["authorization"]:
+            self.plain(401, b"unauthorized", {"WWW-Authenticate": 'Basic realm="mirror"'})
             return
         if kind == "redirect":
             self.plain(302, b"", {"Location": fault["location"]})

@@ -380,6 +380,24 @@ struct HubMirrorTests {
         #expect(file(report, "sub dir/tokenizer.json")?.evidence?.contentEncoding == "gzip")
     }
 
+    @Test("credentials in the mirror URL go as Basic auth to the mirror's origin, through its redirects, never into a report")
+    func credentials() async throws {
+        let auth = "Basic " + Data("alice:p@ss".utf8).base64EncodedString()
+        let fx = try HubFixture(faults: [shard1: ["kind": "auth", "authorization": auth]])
+        defer { fx.stop() }
+        let withCredentials = fx.hub.baseURL.replacingOccurrences(of: "http://", with: "http://alice:p%40ss@")
+        for mode in [AuditMode.head, .full] {
+            let report = try await auditor(mode, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [withCredentials])
+            #expect(report.ok, "\(mode): \(report.mirrors[0].fileAudits.flatMap(\.findings))")
+            #expect(file(report, shard1)?.evidence?.redirects == 1)
+            let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
+            #expect(!json.contains("alice") && !json.contains("p%40ss"))
+        }
+        let without = try await auditor(.head, layout: hubLayout).audit(reference: fx.model.reference, mirrors: [fx.hub.baseURL])
+        #expect(without.mirrors[0].failingFiles == [shard1])
+        #expect(file(without, shard1)?.findings.first?.actual == "401")
+    }
+
     @Test("a refused connection fails fast: retries with backoff, not the connect timeout on every attempt")
     func refusedIsFast() async throws {
         let port = try freePort()
@@ -480,6 +498,21 @@ struct MirrorPieceTests {
         #expect(try MirrorURL.redirectTarget("https://cdn.example/f", from: "http://h/a") == "https://cdn.example/f")
         #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("http://h:70000/", from: "http://h/a") }
         #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("ftp://h/f", from: "http://h/a") }
+        // A port too long to parse must not fall back to the default port.
+        #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http://127.0.0.1:99999999999999999999/") }
+        #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("http://h:18446744073709551696/", from: "http://h/a") }
+        #expect(MirrorURL.problem(with: "http://[::1]:8080/x") == nil)
+        #expect(MirrorURL.problem(with: "http://[::1]:80800/x") != nil)
+        // Non-ASCII is escaped once; escapes already in the Location are kept.
+        #expect(try MirrorURL.redirectTarget("/ü/sub%20dir/t.txt", from: "http://h/a") == "http://h/%C3%BC/sub%20dir/t.txt")
+        #expect(RedirectProblem.unusableLocation("", "is empty").text == "the mirror redirects with an empty Location")
+        // User information becomes Basic credentials (percent-decoded, RFC 7617) and leaves the URL.
+        let c = MirrorURL.credentials("http://alice:p%40ss@h:8/m")
+        #expect(c.url == "http://h:8/m")
+        #expect(c.authorization == "Basic " + Data("alice:p@ss".utf8).base64EncodedString())
+        #expect(MirrorURL.credentials("http://h/m@x").authorization == nil)
+        #expect(MirrorURL.origin("HTTP://H/x") == MirrorURL.origin("http://h:80/y"))
+        #expect(MirrorURL.origin("https://h/x") != MirrorURL.origin("http://h/x"))
         #expect(MirrorURL.display("https://u:pw@h:1/x@y") == "https://***@h:1/x@y")
         #expect(MirrorURL.display("https://token@h/x") == "https://***@h/x")
         #expect(MirrorURL.display("http://h/a") == "http://h/a")
