@@ -41,14 +41,19 @@ enum MirrorURL {
         return nil
     }
 
-    /// The authority of `url` (between `://` and the path), without user information.
-    static func authority(_ url: String) -> Substring? {
+    /// Where the authority of `scheme://userinfo@host:port/path` sits in `url`: just after `://`, the `@` ending
+    /// the user information if any, and the end (the first `/`, `?` or `#`).
+    static func authorityParts(_ url: String) -> (start: String.Index, at: String.Index?, end: String.Index)? {
         guard let schemeEnd = url.firstRange(of: "://") else { return nil }
         let rest = url[schemeEnd.upperBound...]
         let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        let auth = rest[..<end]
-        if let at = auth.lastIndex(of: "@") { return auth[auth.index(after: at)...] }
-        return auth
+        return (schemeEnd.upperBound, rest[..<end].lastIndex(of: "@"), end)
+    }
+
+    /// The authority of `url` (between `://` and the path), without user information.
+    static func authority(_ url: String) -> Substring? {
+        guard let p = authorityParts(url) else { return nil }
+        return url[(p.at.map { url.index(after: $0) } ?? p.start)..<p.end]
     }
 
     /// The text after the host's `:`, if the authority has one (`[v6]:port` handled).
@@ -69,35 +74,38 @@ enum MirrorURL {
     /// Splits the user information off `url`: the URL without it, and the `Authorization: Basic` value it stands for
     /// (RFC 7617; user and password percent-decoded), if any.
     static func credentials(_ url: String) -> (url: String, authorization: String?) {
-        guard let schemeEnd = url.firstRange(of: "://") else { return (url, nil) }
-        let rest = url[schemeEnd.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        guard let at = rest[..<end].lastIndex(of: "@") else { return (url, nil) }
-        let userinfo = String(rest[..<at])
-        let stripped = String(url[..<schemeEnd.upperBound]) + String(rest[rest.index(after: at)...])
-        return (stripped, "Basic " + Data(percentDecoded(userinfo)).base64EncodedString())
+        guard let p = authorityParts(url), let at = p.at else { return (url, nil) }
+        let stripped = String(url[..<p.start]) + String(url[url.index(after: at)...])
+        return (stripped, "Basic " + Data(percentDecoded(url[p.start..<at])).base64EncodedString())
     }
 
     /// The bytes of `text` with `%XX` escapes decoded; a `%` not followed by two hex digits is kept.
-    static func percentDecoded(_ text: String) -> [UInt8] {
+    static func percentDecoded(_ text: some StringProtocol) -> [UInt8] {
         let bytes = Array(text.utf8)
-        func hex(_ b: UInt8) -> UInt8? {
-            switch b {
-            case 0x30...0x39: b - 0x30
-            case 0x41...0x46: b - 0x41 + 10
-            case 0x61...0x66: b - 0x61 + 10
-            default: nil
-            }
-        }
         var out: [UInt8] = []
         var i = 0
         while i < bytes.count {
-            if bytes[i] == 0x25, i + 2 < bytes.count, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
-                out.append(h << 4 | l)
+            if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
+               let b = [UInt8](hexString: String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self)) {
+                out += b
                 i += 3
             } else {
                 out.append(bytes[i])
                 i += 1
+            }
+        }
+        return out
+    }
+
+    /// `text` with every UTF-8 byte that `keep` rejects written as `%XX` (upper-case hex, RFC 3986 §2.1).
+    static func percentEncoded(_ text: some StringProtocol, keeping keep: (UInt8) -> Bool) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            if keep(byte) {
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            } else {
+                out += "%" + [byte].hexString.uppercased()
             }
         }
         return out
@@ -115,17 +123,7 @@ enum MirrorURL {
     static func redirectTarget(_ location: String, from current: String) throws(RedirectProblem) -> String {
         let loc = location.trimmed
         guard !loc.isEmpty else { throw .unusableLocation("", "is empty") }
-        var escaped = ""
-        for byte in loc.utf8 {
-            if byte > 0x7E || byte <= 0x20 {
-                let hex = Array("0123456789ABCDEF".utf8)
-                escaped.unicodeScalars.append("%")
-                escaped.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
-                escaped.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0x0f)]))
-            } else {
-                escaped.unicodeScalars.append(Unicode.Scalar(byte))
-            }
-        }
+        let escaped = percentEncoded(loc) { $0 > 0x20 && $0 < 0x7F }
         guard escaped.utf8.count <= 8192, let base = URL(string: current),
               let target = URL(string: escaped, relativeTo: base)?.absoluteURL else {
             throw .unusableLocation(String(loc.prefix(300)), "is not a valid URL")
@@ -137,11 +135,8 @@ enum MirrorURL {
 
     /// `url` with its user information (a password, or a token in the user name) replaced by `***`, for reports.
     static func display(_ url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
-        return String(url[..<schemeEnd.upperBound]) + "***" + String(rest[at...])
+        guard let p = authorityParts(url), let at = p.at else { return url }
+        return String(url[..<p.start]) + "***" + String(url[at...])
     }
 
     /// The URL of `path` on a mirror with this base and layout; every path segment is percent-encoded.
@@ -161,22 +156,16 @@ enum MirrorURL {
 
     /// RFC 3986 §2.3 unreserved characters stay; every other UTF-8 byte becomes `%XX`.
     static func encodeSegment(_ segment: String) -> String {
-        var out = ""
-        out.reserveCapacity(segment.utf8.count)
-        for byte in segment.utf8 {
+        percentEncoded(segment) { byte in
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                  UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
                  UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                true
             default:
-                let hex = Array("0123456789ABCDEF".utf8)
-                out.unicodeScalars.append("%")
-                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
-                out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 0x0f)]))
+                false
             }
         }
-        return out
     }
 
     /// Reads the evidence: Hub headers from the first response that has them (the Hub sets them on its `302`),

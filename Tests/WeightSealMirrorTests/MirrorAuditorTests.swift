@@ -420,51 +420,42 @@ struct HubMirrorTests {
         #expect(report.mirrors[0].url == "http://***@127.0.0.1:\(port)")
     }
 
-    @Test("a stalled server ends in a timeout finding, not a hang")
-    func stallTimesOut() async throws {
-        // The server stalls far longer than any loaded machine needs for a 1 s timeout to fire, so finishing well
-        // before the stall ends shows the timeout (not the server) ended the request.
-        let fx = try HubFixture(faults: [shard2: ["kind": "stall", "seconds": 90]])
+    /// Audits a Hub imitation with a timing `fault` on `path` (3 s timeout), checks the audit ended well within
+    /// `bound` with only `path` failing, and returns that file's findings.
+    private func timedFault(_ path: String, _ fault: [String: Any], mode: AuditMode = .full,
+                            bound: Duration = .seconds(60)) async throws -> [Finding] {
+        let fx = try HubFixture(faults: [path: fault])
         defer { fx.stop() }
         let clock = ContinuousClock()
         let start = clock.now
-        // 3 s: short beside the 90 s stall, long enough that the healthy files never time out on a loaded machine.
-        let report = try await auditor(.full, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
-        #expect(clock.now - start < .seconds(60))
-        #expect(report.mirrors[0].failingFiles == [shard2])
-        #expect(file(report, shard2)?.findings.first?.kind == .timeout)
+        let report = try await auditor(mode, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
+        #expect(clock.now - start < bound)
+        #expect(report.mirrors[0].failingFiles == [path])
+        return file(report, path)?.findings ?? []
+    }
 
-        let head = try await auditor(.head, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
-        #expect(file(head, shard2)?.findings.first?.kind == .timeout)
+    @Test("a stalled server ends in a timeout finding, not a hang")
+    func stallTimesOut() async throws {
+        // The server stalls 90 s, far longer than any loaded machine needs for the 3 s timeout to fire, so finishing
+        // well before the stall ends shows the timeout (not the server) ended the request. 3 s is long enough that
+        // the healthy files never time out on a loaded machine.
+        let stall: [String: Any] = ["kind": "stall", "seconds": 90]
+        #expect(try await timedFault(shard2, stall).first?.kind == .timeout)
+        #expect(try await timedFault(shard2, stall, mode: .head).first?.kind == .timeout)
     }
 
     @Test("a server silent before the response head ends in a timeout finding")
     func silentBeforeHead() async throws {
-        let fx = try HubFixture(faults: [shard2: ["kind": "stall-head", "seconds": 90]])
-        defer { fx.stop() }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await auditor(.full, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
-        #expect(clock.now - start < .seconds(60))
-        #expect(report.mirrors[0].failingFiles == [shard2])
-        #expect(file(report, shard2)?.findings.map(\.kind) == [.timeout])
+        #expect(try await timedFault(shard2, ["kind": "stall-head", "seconds": 90]).map(\.kind) == [.timeout])
     }
 
     @Test("a server that trickles bytes, never silent, ends in a timeout finding below the minimum rate")
     func trickleHitsDeadline() async throws {
         // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but 160 bytes/s is far below the 64 KiB/s
         // minimum over a 3 s window: the first window after the head ends it, not the 27 minutes the segment needs.
-        let fx = try HubFixture(faults: [shard1: ["kind": "trickle", "bytes": 16, "every": 0.1]])
-        defer { fx.stop() }
-        let clock = ContinuousClock()
-        let start = clock.now
-        let report = try await auditor(.full, timeout: 3).audit(reference: fx.model.reference, mirrors: [fx.cdn])
-        #expect(clock.now - start < .seconds(60))
-        #expect(report.mirrors[0].failingFiles == [shard1])
-        let finding = file(report, shard1)?.findings.first
+        let finding = try await timedFault(shard1, ["kind": "trickle", "bytes": 16, "every": 0.1], bound: .seconds(30)).first
         #expect(finding?.kind == .timeout)
         #expect(finding?.message.contains("below the minimum of 65536 bytes/s") == true, "\(finding?.message ?? "")")
-        #expect(clock.now - start < .seconds(30))
     }
 
     @Test("a Content-Length that lies: head believes the size, full does not")
