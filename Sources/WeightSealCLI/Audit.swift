@@ -94,7 +94,9 @@ extension WeightSealCommand {
             let auditor = try MirrorAuditor(options: MirrorAuditOptions(
                 layout: layoutValue, mode: modeValue, samplesPerFile: sample, seed: seed,
                 concurrency: concurrency, timeout: timeout, retries: retries))
-            let report = try await auditor.audit(reference: reference, mirrors: urls)
+            let progress = ProgressLine(label: "fetching and hashing")
+            let report = try await auditor.audit(reference: reference, mirrors: urls, progress: progress.handler)
+            progress.finish()
             if json {
                 printOut(jsonText(report))
             } else {

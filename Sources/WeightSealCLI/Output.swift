@@ -44,11 +44,14 @@ func formatBytes(_ n: UInt64) -> String {
 /// Draws a progress line on standard error, only when it is a terminal.
 final class ProgressLine: @unchecked Sendable {
     private let enabled: Bool
+    private let label: String
     private let lock = NSLock()
     private var drawn = false
 
-    init(enabled: Bool = isatty(2) == 1) {
+    /// - Parameter label: what is being done to the bytes ("hashing"; "fetching and hashing" for an audit).
+    init(enabled: Bool = isatty(2) == 1, label: String = "hashing") {
         self.enabled = enabled
+        self.label = label
     }
 
     /// The callback to hand to the hashing engine, or `nil` when not drawing.
@@ -61,8 +64,8 @@ final class ProgressLine: @unchecked Sendable {
         let rate = p.seconds > 0 ? Double(p.bytesDone) / p.seconds : 0
         let eta = rate > 0 ? Double(p.bytesTotal - min(p.bytesDone, p.bytesTotal)) / rate : 0
         let pct = p.bytesTotal > 0 ? 100 * Double(p.bytesDone) / Double(p.bytesTotal) : 100
-        let line = String(format: "\r  hashing %@ / %@ (%.0f%%)  %.2f GB/s  ETA %.0f s   ",
-                          formatBytes(p.bytesDone), formatBytes(p.bytesTotal), pct, rate / 1e9, eta)
+        let line = String(format: "\r  %@ %@ / %@ (%.0f%%)  %.2f GB/s  ETA %.0f s   ",
+                          label, formatBytes(p.bytesDone), formatBytes(p.bytesTotal), pct, rate / 1e9, eta)
         lock.lock()
         defer { lock.unlock() }
         drawn = true

@@ -61,9 +61,13 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
     private var windowBytes: UInt64 = 0
     private var watchdog: RepeatedTask?
 
-    init(hasher: BodyHasher, from: UInt64) {
+    /// Where body bytes received are also counted, for progress.
+    private let counter: ByteCounter?
+
+    init(hasher: BodyHasher, from: UInt64, counter: ByteCounter? = nil) {
         self.hasher = hasher
         self.from = from
+        self.counter = counter
     }
 
     /// Fails `task` when nothing arrives for `idle` (before or after the head), or when the body arrives slower than
@@ -128,6 +132,7 @@ final class HashingDelegate: HTTPClientResponseDelegate, @unchecked Sendable {
             _ = buffer.withUnsafeReadableBytes { hasher.consume($0, at: offset) }
             offset &+= UInt64(n)
             received &+= UInt64(n)
+            counter?.add(UInt64(n))
             // Bytes after everything wanted: seen once (so a longer file is noticed), then the rest is not read.
             if done {
                 stoppedEarly = true

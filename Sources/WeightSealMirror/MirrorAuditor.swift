@@ -2,7 +2,15 @@ import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 import WeightSeal
+
+/// A count of bytes shared by the requests of one mirror.
+final class ByteCounter: Sendable {
+    private let count = Atomic<UInt64>(0)
+    func add(_ n: UInt64) { count.wrappingAdd(n, ordering: .relaxed) }
+    var value: UInt64 { count.load(ordering: .relaxed) }
+}
 
 /// Checks model mirrors over HTTP against a signed manifest, without keeping the files (DESIGN §9).
 ///
@@ -31,7 +39,11 @@ public struct MirrorAuditor: Sendable {
     ///   - mirrors: base URLs, `http://` or `https://`.
     /// - Returns: a report; a mirror that serves wrong bytes is a failed ``MirrorAudit``, not an error.
     /// - Throws: ``WeightSealError/Code/invalidArgument`` for no mirror or a malformed URL.
-    public func audit(reference: Reference, mirrors: [String]) async throws(WeightSealError) -> AuditReport {
+    ///   - progress: for each mirror in turn, body bytes received so far (retries included) of those the mode fetches,
+    ///     about ten times a second while bodies are being fetched and once when the mirror is done (head mode
+    ///     fetches none).
+    public func audit(reference: Reference, mirrors: [String],
+                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> AuditReport {
         guard !mirrors.isEmpty else { throw WeightSealError(.invalidArgument, "no mirror URL given") }
         var bases: [String] = []
         for m in mirrors { bases.append(try MirrorURL.base(m)) }
@@ -57,7 +69,8 @@ public struct MirrorAuditor: Sendable {
         for (i, base) in bases.enumerated() {
             let (plain, authorization) = MirrorURL.credentials(base)
             let run = MirrorRun(client: client, eventLoops: group, options: options, base: plain,
-                                authorization: authorization, reference: reference, seed: seed)
+                                authorization: authorization, reference: reference, seed: seed,
+                                received: ByteCounter(), progress: progress)
             var audit = await run.run()
             audit.url = MirrorURL.display(mirrors[i])
             audits.append(audit)
@@ -128,6 +141,9 @@ struct MirrorRun: Sendable {
     let authorization: String?
     let reference: Reference
     let seed: UInt64
+    /// Body bytes received by this mirror's requests, for ``progress``.
+    let received: ByteCounter
+    let progress: (@Sendable (HashProgress) -> Void)?
 
     func url(_ file: ExpectedFile) -> String { MirrorURL.file(base: base, path: file.path, layout: options.layout) }
 
@@ -186,6 +202,22 @@ struct MirrorRun: Sendable {
         let (units, sampled, notes) = plan()
         var outcomes: [UnitOutcome] = []
         outcomes.reserveCapacity(units.count)
+        let planned = units.reduce(UInt64(0)) { total, unit in
+            guard case .body(let check, _) = unit.kind else { return total }
+            switch check {
+            case .chunks(let ranges): return total &+ ranges.reduce(0) { $0 &+ ($1.end &- $1.start) }
+            case .sha256, .gitBlobSHA1: return total &+ (reference.files[unit.file].size ?? 0)
+            }
+        }
+        let reporter = Task { [received, progress] in
+            guard let progress, planned > 0 else { return }
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                let d = clock.now - started
+                progress(HashProgress(bytesDone: received.value, bytesTotal: planned,
+                                      seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18))
+            }
+        }
         await withTaskGroup(of: UnitOutcome.self) { group in
             var next = 0
             while next < min(options.concurrency, units.count) {
@@ -202,8 +234,10 @@ struct MirrorRun: Sendable {
                 }
             }
         }
+        reporter.cancel()
         let elapsed = clock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        if let progress, planned > 0 { progress(HashProgress(bytesDone: received.value, bytesTotal: planned, seconds: seconds)) }
 
         var byFile = [[UnitOutcome]](repeating: [], count: reference.files.count)
         for o in outcomes { byFile[o.file].append(o) }

@@ -226,7 +226,7 @@ extension MirrorRun {
             var delegate: HashingDelegate
             var failure: (any Error)?
             while true {
-                delegate = HashingDelegate(hasher: hasher, from: from)
+                delegate = HashingDelegate(hasher: hasher, from: from, counter: received)
                 do {
                     var headers = requestHeaders(for: current)
                     if let range { headers.add(name: "Range", value: range) }

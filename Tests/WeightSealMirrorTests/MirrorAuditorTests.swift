@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import Testing
 import WeightSeal
 @testable import WeightSealMirror
@@ -110,7 +111,14 @@ struct NginxMirrorTests {
         defer { nginx.stop() }
         for seg in [segment, nil] as [UInt64?] {
             let auditor = try MirrorAuditor(options: MirrorAuditOptions(mode: .full, concurrency: 4, timeout: 10, segmentBytes: seg))
-            let report = try await auditor.audit(reference: reference, mirrors: [nginx.baseURL + "/good", nginx.baseURL + "/bad"])
+            let seen = Mutex<[HashProgress]>([])
+            let report = try await auditor.audit(reference: reference, mirrors: [nginx.baseURL + "/good", nginx.baseURL + "/bad"],
+                                                 progress: { p in seen.withLock { $0.append(p) } })
+            // Progress counts toward the planned bytes and ends, for each mirror, with every one received.
+            let all = seen.withLock { $0 }
+            #expect(all.allSatisfy { $0.bytesTotal == UInt64(size) && $0.bytesDone <= UInt64(size) })
+            #expect(all.filter { $0.bytesDone == UInt64(size) }.count >= 2)
+            #expect(all.last?.bytesDone == UInt64(size))
             #expect(report.mirrors[0].ok, "\(report.mirrors[0].fileAudits.flatMap(\.findings))")
             #expect(report.mirrors[0].bytes == UInt64(size))
             #expect(report.mirrors[0].chunksChecked == 21)
