@@ -408,7 +408,9 @@ struct HubMirrorTests {
 
     @Test("a refused connection fails fast: retries with backoff, not the connect timeout on every attempt")
     func refusedIsFast() async throws {
-        let port = try freePort()
+        // Held, not listening: refused for the whole test, and no other test's server can take the port.
+        let (fd, port) = try boundPort()
+        defer { close(fd) }
         let dir = try TempDir()
         defer { dir.remove() }
         let model = try TestModel(writingTo: dir)
@@ -422,6 +424,7 @@ struct HubMirrorTests {
         #expect(finding?.kind == .connectionError)
         #expect(finding?.message.contains("connection refused") == true, "\(finding?.message ?? "")")
         #expect(finding?.message.contains("after 3 attempts") == true)
+        #expect(report.mirrors[0].fileAudits.allSatisfy { $0.findings.first?.message.contains("connection refused") == true })
         // The password never reaches the report.
         let json = String(decoding: try JSONEncoder().encode(report), as: UTF8.self)
         #expect(!json.contains("secret"))

@@ -52,9 +52,16 @@ final class TempDir: @unchecked Sendable {
 
 /// A free TCP port on 127.0.0.1 (bound to 0, read back, closed).
 func freePort() throws -> Int {
+    let (fd, port) = try boundPort()
+    close(fd)
+    return port
+}
+
+/// A TCP port on 127.0.0.1 that refuses connections: bound, never listening, held until `fd` is closed, so no other
+/// test's server can take it meanwhile.
+func boundPort() throws -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw ServerError(description: "socket failed") }
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = 0
@@ -65,8 +72,11 @@ func freePort() throws -> Int {
             bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
         }
     }
-    guard ok else { throw ServerError(description: "bind failed") }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    guard ok else {
+        close(fd)
+        throw ServerError(description: "bind failed")
+    }
+    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
 }
 
 /// Polls until something accepts TCP connections on `port`.
