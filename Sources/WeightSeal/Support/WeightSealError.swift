@@ -35,6 +35,8 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let malformedReference = Code("malformedReference")
         /// A network operation failed before any verdict could be reached.
         public static let network = Code("network")
+        /// A Sigstore trusted root or trust config cannot be used (malformed, unknown media type, bad key).
+        public static let malformedTrustRoot = Code("malformedTrustRoot")
     }
 
     /// The stable code.
