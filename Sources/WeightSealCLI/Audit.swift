@@ -58,7 +58,7 @@ extension WeightSealCommand {
         enum ModeName: String, ExpressibleByArgument, CaseIterable { case head, full, sample }
 
         func validate() throws {
-            if !trust.isGiven { throw ValidationError("give --key or --certificate-roots to check the signature") }
+            if !trust.isGiven { throw ValidationError("give \(TrustOptions.names) to check the signature") }
             if layout == .huggingface && (repo == nil || revision == nil) {
                 throw ValidationError("--layout huggingface needs --repo ORG/NAME and --revision REV")
             }
@@ -73,7 +73,7 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
-            guard let trustMaterial = try trust.load() else { throw ValidationError("give --key or --certificate-roots") }
+            guard let trustMaterial = try trust.load() else { throw ValidationError("give \(TrustOptions.names)") }
             let signed = try await SignedReference.load(signatureFile: signature, trust: trustMaterial)
             guard let reference = signed.reference, signed.isVerified else {
                 // A payload that fails its signature is not read further, and no mirror is contacted.

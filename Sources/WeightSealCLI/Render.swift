@@ -11,6 +11,7 @@ func renderReport(_ r: VerificationReport, model: String) -> String {
     if r.verdict == .verified {
         lines.append("VERIFIED \(model): \(total) files, \(formatBytes(bytes)) match \(source)")
         if let signer = r.reference.signer { lines.append("  signed by \(signer)") }
+        lines += transparencyLines(r.reference)
         if let license = r.license { lines.append("  license \(license) (signed)") }
         if !r.reference.signed { lines.append("  note: an unsigned list proves only that the files match it, not who made it") }
         lines.append("  hashed \(formatBytes(r.bytesHashed)) in \(String(format: "%.2f", r.seconds)) s (\(rate))")
@@ -20,6 +21,7 @@ func renderReport(_ r: VerificationReport, model: String) -> String {
         lines.append("REJECTED \(model): \(failures.count) problem\(failures.count == 1 ? "" : "s")"
                      + (failedFiles > 0 ? " in \(failedFiles) file\(failedFiles == 1 ? "" : "s")" : "") + " against \(source)")
         if let signer = r.reference.signer { lines.append("  signed by \(signer)") }
+        lines += transparencyLines(r.reference)
     }
     let shown = r.findings.filter { $0.severity != .note || $0.kind != .unsignedReference }
     for f in shown {
@@ -45,4 +47,17 @@ private func kindName(_ k: Reference.Kind?) -> String {
     case .huggingFaceTree: return "Hugging Face tree listing"
     case .huggingFaceCache: return "Hugging Face cache"
     }
+}
+
+/// Sigstore details: the OIDC issuer, each verified log entry, each verified time and where it came from.
+private func transparencyLines(_ info: VerificationReport.ReferenceInfo) -> [String] {
+    var lines = [String]()
+    if let issuer = info.issuer { lines.append("  OIDC issuer \(issuer)") }
+    for e in info.logEntries ?? [] {
+        lines.append("  logged in \(e.log) at index \(e.logIndex)" + (e.integratedTime.map { ", integrated \($0)" } ?? ""))
+    }
+    for t in info.verifiedTimes ?? [] {
+        lines.append("  signed by \(t.time) (\(t.source == "rfc3161" ? "RFC 3161 timestamp from" : "integrated time of") \(t.authority))")
+    }
+    return lines
 }

@@ -57,7 +57,7 @@ extension WeightSealCommand {
             if directory != nil && hfCache != nil { throw ValidationError("give the model folder or --hf-cache, not both") }
             if (revision != nil || cacheDir != nil) && hfCache == nil { throw ValidationError("--revision and --cache-dir go with --hf-cache") }
             if licensePolicy != nil && !allowLicense.isEmpty { throw ValidationError("give --license-policy or --allow-license, not both") }
-            if signature != nil && !trust.isGiven { throw ValidationError("--signature needs --key or --certificate-roots") }
+            if signature != nil && !trust.isGiven { throw ValidationError("--signature needs \(TrustOptions.names)") }
         }
 
         func run() async throws {
@@ -74,7 +74,7 @@ extension WeightSealCommand {
             }
             let unsigned = checksums != nil || hfTree != nil
             if !unsigned && !trust.isGiven && snapshot == nil {
-                throw ValidationError("give --key or --certificate-roots to check the signature (or --checksums / --hf-tree for an unsigned list)")
+                throw ValidationError("give \(TrustOptions.names) to check the signature (or --checksums / --hf-tree for an unsigned list)")
             }
             // A bad policy file stops before any hashing.
             let policy = try loadLicensePolicy()
@@ -92,15 +92,14 @@ extension WeightSealCommand {
                     }
                     var report = try await verifier.verify(root: dir, reference: reference, signer: signed.signer, progress: progress.handler)
                     progress.finish()
+                    report.reference = signed.referenceInfo(label: report.reference.label, kind: report.reference.kind)
                     report.add(signed.findings)
                     report.add(try extraChecks(root: dir, reference: reference, manifest: signed.manifest, policy: policy))
                     report.license = signed.manifest?.license?.expression
                     reports.append(report)
                 } else {
                     // A payload that fails its signature is not read further.
-                    reports.append(VerificationReport(
-                        reference: .init(kind: signed.reference?.kind, label: sigPath, signed: true, signer: signed.signer),
-                        findings: signed.findings))
+                    reports.append(VerificationReport(reference: signed.referenceInfo(label: sigPath), findings: signed.findings))
                 }
             }
             // Unsigned published references, each checked the same way.

@@ -52,7 +52,7 @@ struct OMSCLITests {
         #expect(blake.stderr.contains("hash algorithm blake3 is not supported"))
         let keyless = try run(["verify", omsVectors + "/upstream/v1.1.0-sigstore", "--key", omsVectors + "/keys/key.pub"])
         #expect(keyless.status == 2)
-        #expect(keyless.stderr.contains("Sigstore keyless bundles are not supported yet"))
+        #expect(keyless.stderr.contains("verify it with --certificate-identity and --certificate-oidc-issuer"))
     }
 
     @Test("Tampered copies are rejected with per-file findings; top-level git files are ignored")

@@ -132,11 +132,11 @@ struct BundleTests {
         #expect(!bundle.isKeyless)
     }
 
-    @Test("the Sigstore keyless upstream bundle is refused as not supported yet")
+    @Test("the DSSE-only reader refuses a keyless bundle and names the options that verify it")
     func keyless() throws {
         let error = try #require(caughtError { _ = try OMSVectors.bundle("upstream/v1.1.0-sigstore/model.sig") })
         #expect(error.code == .unsupportedFormat)
-        #expect(error.message.contains("Sigstore keyless bundles are not supported yet"))
+        #expect(error.message.contains("--certificate-identity and --certificate-oidc-issuer"))
     }
 
     @Test("oversized input is refused before parsing")

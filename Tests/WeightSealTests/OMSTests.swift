@@ -310,11 +310,33 @@ struct OMSReadTests {
         #expect(result.reference.files[0].check == .sha256([UInt8](hexString: "f6310066c7320497ea554260c32c43660bff648cb2a61194832cc086077085e1")!))
     }
 
-    @Test("upstream v1.1.0-sigstore: Sigstore keyless bundles are not supported yet")
+    @Test("upstream v1.1.0-sigstore: the DSSE-only reader sends keyless bundles to the Sigstore verifier")
     func upstreamKeyless() throws {
         let error = try #require(caughtError { _ = try OMSVectors.bundle("upstream/v1.1.0-sigstore/model.sig") })
         #expect(error.code == .unsupportedFormat)
-        #expect(error.message.contains("Sigstore keyless bundles are not supported yet"))
+        #expect(error.message.contains("--certificate-identity and --certificate-oidc-issuer"))
+    }
+
+    @Test("upstream v1.1.0-sigstore verifies offline with its signer's identity and issuer; others are named")
+    func upstreamKeylessVerifies() async throws {
+        let identity = try CertificateIdentity(subjectAlternativeName: .exact("stefanb@us.ibm.com"),
+                                               issuer: "https://sigstore.verify.ibm.com/oauth2")
+        let signed = try await SignedReference.load(signatureFile: OMSVectors.path("upstream/v1.1.0-sigstore/model.sig"),
+                                                    trust: .sigstore(SigstorePolicy(signer: .certificateIdentity(identity))))
+        #expect(signed.isVerified, "\(signed.findings)")
+        #expect(signed.reference?.kind == .omsManifest)
+        #expect(signed.reference?.files.map(\.path) == ["signme-1", "signme-2"])
+        #expect(signed.issuer == "https://sigstore.verify.ibm.com/oauth2")
+        #expect(signed.logEntries == [.init(log: "https://rekor.sigstore.dev", logIndex: 598151086, integratedTime: "2025-10-10T02:12:20Z")])
+        #expect(signed.verifiedTimes.map(\.source).sorted() == ["integratedTime", "rfc3161"])
+
+        let other = try CertificateIdentity(subjectAlternativeName: .regularExpression(".*@example\\.com"),
+                                            issuer: "https://sigstore.verify.ibm.com/oauth2")
+        let rejected = try await SignedReference.load(signatureFile: OMSVectors.path("upstream/v1.1.0-sigstore/model.sig"),
+                                                      trust: .sigstore(SigstorePolicy(signer: .certificateIdentity(other))))
+        #expect(!rejected.isVerified)
+        #expect(rejected.reference == nil)
+        #expect(rejected.findings.map(\.kind) == [.identityMismatch])
     }
 
     @Test("tampering a copy is found per file; top-level .git and .gitattributes are ignored, sub/.git is not")

@@ -194,8 +194,8 @@ struct VerifierTests {
         close(fd)
         let report = try await ModelVerifier().verify(root: dir.path, reference: ref)
         #expect(findings(report, .sizeMismatch).first?.actual == "\(UInt64(8) << 30) bytes")
+        // Not a byte read: the size check decides (no wall-clock bound: it flakes on a loaded machine).
         #expect(report.bytesHashed == 0)
-        #expect(report.seconds < 5)
     }
 
     @Test("F08: the signed ignore set applies, nested .git is not ignored, exact paths only")

@@ -12,6 +12,9 @@ public enum SignatureTrust: Sendable {
     case publicKey(PublicKey)
     /// Trust certificates that chain to these roots (`--certificate-roots`, `--identity`).
     case certificates(CertificateTrust)
+    /// Sigstore: a keyless signer identity or a managed key, checked offline against a trusted root (Fulcio CAs,
+    /// Rekor logs, CT logs, TSAs) by ``SigstoreVerifier``.
+    case sigstore(SigstorePolicy)
 }
 
 /// A payload whose signature checked out.
@@ -86,6 +89,10 @@ public enum BundleVerifier {
             }
             return .verified(VerifiedPayload(payload: envelope.payload, payloadType: envelope.payloadType,
                                              signer: key.description, notes: notes))
+
+        case .sigstore:
+            return .rejected([Finding(.certificateInvalid,
+                message: "a Sigstore policy is verified by SigstoreVerifier, not by the DSSE-only bundle verifier")])
 
         case .certificates(let certificateTrust):
             guard material.publicKey == nil else {

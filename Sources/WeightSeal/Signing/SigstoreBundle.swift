@@ -183,7 +183,7 @@ public struct SigstoreBundle: Codable, Sendable {
             }
         }
         if bundle.isKeyless {
-            throw WeightSealError(.unsupportedFormat, "\(label): Sigstore keyless bundles are not supported yet (the bundle relies on transparency-log entries or timestamps)")
+            throw WeightSealError(.unsupportedFormat, "\(label): the bundle relies on transparency-log entries or timestamps (Sigstore keyless); verify it with --certificate-identity and --certificate-oidc-issuer")
         }
         do {
             _ = try bundle.certificates()

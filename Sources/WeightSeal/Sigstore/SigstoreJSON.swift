@@ -14,10 +14,12 @@ extension StrictJSON {
         }
     }
 
-    /// The member named `key` of an object, or `nil` (also when this is not an object).
+    /// The member named `key` of an object, or `nil` (also when this is not an object, and for `null`, which
+    /// protobuf JSON reads as the field's absence).
     subscript(key: String) -> StrictJSON? {
-        guard case .object(let members) = self else { return nil }
-        return members.first { $0.0 == key }?.1
+        guard case .object(let members) = self, let value = members.first(where: { $0.0 == key })?.1 else { return nil }
+        if case .null = value { return nil }
+        return value
     }
 
     var string: String? { stringValue }

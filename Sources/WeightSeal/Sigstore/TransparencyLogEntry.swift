@@ -30,7 +30,7 @@ public struct TransparencyLogEntry: Sendable, Hashable {
         public var treeSize: Int64
         /// Sibling hashes from the leaf up (RFC 9162 §2.1.3).
         public var hashes: [[UInt8]]
-        /// `checkpoint.envelope`: the signed note text.
+        /// `checkpoint.envelope`: the signed note text; empty when the bundle has no checkpoint.
         public var checkpoint: String
     }
 
@@ -76,8 +76,13 @@ public struct TransparencyLogEntry: Sendable, Hashable {
                 }
                 hashes.append(b)
             }
-            guard let envelope = p["checkpoint"]?["envelope"]?.string else {
-                throw WeightSealError(.malformedBundle, "\(f) has no \"checkpoint.envelope\"")
+            // A missing checkpoint is a verification failure (after the proof itself is checked), not a parse error.
+            var envelope = ""
+            if let c = p["checkpoint"] {
+                guard let text = c["envelope"]?.string else {
+                    throw WeightSealError(.malformedBundle, "\(f).checkpoint has no \"envelope\" string")
+                }
+                envelope = text
             }
             proof = InclusionProof(logIndex: pIndex, rootHash: root, treeSize: size, hashes: hashes, checkpoint: envelope)
         }

@@ -17,12 +17,48 @@ public struct VerificationReport: Codable, Sendable {
         public var signed: Bool
         /// Who signed: the key hint or the certificate subject and identities.
         public var signer: String?
+        /// Sigstore keyless: the OIDC issuer the Fulcio certificate names.
+        public var issuer: String?
+        /// Sigstore: the transparency-log entries that verified.
+        public var logEntries: [LogEntryInfo]?
+        /// Sigstore: the times the signature is proven to have existed at, with their sources.
+        public var verifiedTimes: [TimeInfo]?
 
         public init(kind: Reference.Kind?, label: String, signed: Bool, signer: String? = nil) {
             self.kind = kind
             self.label = label
             self.signed = signed
             self.signer = signer
+        }
+    }
+
+    /// A verified transparency-log entry, as reported.
+    public struct LogEntryInfo: Codable, Sendable, Hashable {
+        /// The log's base URL.
+        public var log: String
+        /// The entry's index in the log.
+        public var logIndex: Int64
+        /// Rekor v1: the integrated time (RFC 3339, UTC), covered by the signed entry timestamp.
+        public var integratedTime: String?
+        public init(log: String, logIndex: Int64, integratedTime: String?) {
+            self.log = log
+            self.logIndex = logIndex
+            self.integratedTime = integratedTime
+        }
+    }
+
+    /// A verified time, as reported.
+    public struct TimeInfo: Codable, Sendable, Hashable {
+        /// RFC 3339, UTC.
+        public var time: String
+        /// `rfc3161` (a TSA's timestamp) or `integratedTime` (a Rekor v1 entry's time).
+        public var source: String
+        /// The TSA, or the log and entry index.
+        public var authority: String
+        public init(time: String, source: String, authority: String) {
+            self.time = time
+            self.source = source
+            self.authority = authority
         }
     }
 

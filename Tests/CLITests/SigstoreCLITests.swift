@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// The sigstore-conformance bundle-verify cases (copied from ../shared/vectors/sigstore-conformance).
+let conformanceRoot = repoRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/bundle-verify").path
+let defaultIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+let defaultIssuer = "https://token.actions.githubusercontent.com"
+
+/// The arguments the conformance suite passes to `verify-bundle` for one case (cli_protocol.md, verify part).
+func conformanceArguments(_ name: String, digest: Bool = false) -> [String] {
+    let dir = conformanceRoot + "/" + name
+    let fm = FileManager.default
+    func text(_ file: String) -> String? {
+        (try? String(contentsOfFile: dir + "/" + file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    var args = ["verify-bundle", "--bundle", dir + "/bundle.sigstore.json"]
+    if fm.fileExists(atPath: dir + "/key.pub") {
+        args += ["--key", dir + "/key.pub"]
+    } else {
+        args += ["--certificate-identity", text("identity") ?? defaultIdentity,
+                 "--certificate-oidc-issuer", text("issuer") ?? defaultIssuer]
+    }
+    if fm.fileExists(atPath: dir + "/trusted_root.json") { args += ["--trusted-root", dir + "/trusted_root.json"] }
+    let artifact = fm.fileExists(atPath: dir + "/artifact") ? dir + "/artifact" : conformanceRoot + "/a.txt"
+    if digest, let data = fm.contents(atPath: artifact) {
+        args.append("sha256:" + sha256Hex(Array(data)))
+    } else {
+        args.append(artifact)
+    }
+    return args
+}
+
+let conformanceCases: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: conformanceRoot)) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: conformanceRoot + "/" + $0 + "/bundle.sigstore.json") }.sorted()
+}()
+
+/// The finding kind (or exit-2 error) each failing case must be rejected with.
+let expectedRejection: [String: String] = [:]
+
+@Suite("CLI: Sigstore bundles (keyless and managed key)")
+struct SigstoreCLITests {
+    @Test("Every sigstore-conformance bundle-verify case gives its expected verdict")
+    func conformance() throws {
+        #expect(conformanceCases.count == 50)
+        var right = 0
+        var wrong = [String]()
+        for name in conformanceCases {
+            let r = try run(conformanceArguments(name))
+            let shouldFail = name.hasSuffix("_fail")
+            let ok = shouldFail ? (r.status == 1 || r.status == 2) : r.status == 0
+            if ok { right += 1 } else { wrong.append("\(name): exit \(r.status)\n\(r.stdout)\(r.stderr)") }
+            if shouldFail, let kind = expectedRejection[name] {
+                #expect((r.stdout + r.stderr).contains(kind), "\(name) should be rejected with \(kind): \(r.stdout)\(r.stderr)")
+            }
+        }
+        print("sigstore-conformance bundle-verify: \(right)/\(conformanceCases.count) cases give their expected verdict")
+        #expect(wrong.isEmpty, "\(wrong.joined(separator: "\n"))")
+    }
+
+    @Test("The same cases by digest (sha256:HEX) give the same verdicts")
+    func conformanceByDigest() throws {
+        for name in conformanceCases where !name.hasPrefix("bundle-malformed") {
+            let r = try run(conformanceArguments(name, digest: true))
+            let shouldFail = name.hasSuffix("_fail")
+            #expect(shouldFail ? r.status != 0 : r.status == 0, "\(name) by digest: exit \(r.status) \(r.stdout)\(r.stderr)")
+        }
+    }
+
+    @Test("The report names the signer, issuer, log entry, verified time and its source")
+    func report() throws {
+        let r = try run(conformanceArguments("happy-path-v0.3") .dropLast() + ["--json", conformanceRoot + "/a.txt"])
+        #expect(r.status == 0)
+        let doc = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        #expect(doc?["verdict"] as? String == "verified")
+        #expect(doc?["signer"] as? String == defaultIdentity)
+        #expect(doc?["issuer"] as? String == defaultIssuer)
+        let entries = doc?["logEntries"] as? [[String: Any]] ?? []
+        #expect(entries.first?["log"] as? String == "https://rekor.sigstore.dev")
+        #expect(entries.first?["logIndex"] as? Int == 79571823)
+        let times = doc?["verifiedTimes"] as? [[String: Any]] ?? []
+        #expect(times.first?["source"] as? String == "integratedTime")
+    }
+
+    @Test("OMS v1.1.0 keyless signature from the reference verifies offline; wrong identity, issuer or file is rejected")
+    func omsKeyless() throws {
+        let dir = repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
+        let identity = "stefanb@us.ibm.com"
+        let issuer = "https://sigstore.verify.ibm.com/oauth2"
+        let ok = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        #expect(ok.stdout.contains(identity))
+        let wrongIdentity = try run(["verify", dir, "--certificate-identity", "mallory@example.com", "--certificate-oidc-issuer", issuer])
+        #expect(wrongIdentity.status == 1)
+        #expect(wrongIdentity.stdout.contains("identityMismatch") || wrongIdentity.stdout.contains("identity mismatch"))
+        let wrongIssuer = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", "https://accounts.google.com"])
+        #expect(wrongIssuer.status == 1)
+        #expect(wrongIssuer.stdout.contains("issuer mismatch"))
+
+        let scratch = Scratch()
+        for f in ["model.sig", "signme-1", "signme-2", "ignore-me"] {
+            scratch.write("m/" + f, Array(FileManager.default.contents(atPath: dir + "/" + f) ?? Data()))
+        }
+        scratch.write("m/signme-1", "tampered")
+        let changed = try run(["verify", scratch.p("m"), "--certificate-identity", identity, "--certificate-oidc-issuer", issuer])
+        #expect(changed.status == 1)
+        #expect(changed.stdout.contains("signme-1"))
+    }
+}
+
+func sha256Hex(_ bytes: [UInt8]) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["sha256sum"]
+    let inPipe = Pipe(), outPipe = Pipe()
+    p.standardInput = inPipe
+    p.standardOutput = outPipe
+    try? p.run()
+    inPipe.fileHandleForWriting.write(Data(bytes))
+    try? inPipe.fileHandleForWriting.close()
+    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(String(decoding: out, as: UTF8.self).prefix(64))
+}
