@@ -81,4 +81,26 @@ struct AuditCLITests {
         let badURL = try run(["audit", "ftp://x", "--signature", s.p("m/model.sig"), "--key", s.p("k.pub")])
         #expect(badURL.status == 2)
     }
+
+    @Test("audit with a Sigstore keyless signature (model-signing's OMS v1.1.0): identity and issuer checked first")
+    func keyless() throws {
+        let vectors = repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
+        let s = Scratch()
+        for f in ["signme-1", "signme-2", "ignore-me"] {
+            s.write("mirror/" + f, Array(FileManager.default.contents(atPath: vectors + "/" + f) ?? Data()))
+        }
+        let server = try MirrorServer(root: s.p("mirror"))
+        defer { server.stop() }
+        let trust = ["--certificate-identity", "stefanb@us.ibm.com", "--certificate-oidc-issuer", "https://sigstore.verify.ibm.com/oauth2"]
+        let ok = try run(["audit", server.base, "--signature", vectors + "/model.sig", "--mode", "full"] + trust)
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        s.write("mirror/signme-2", "tampered")
+        let bad = try run(["audit", server.base, "--signature", vectors + "/model.sig", "--mode", "full"] + trust)
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("signme-2"))
+        let other = try run(["audit", server.base, "--signature", vectors + "/model.sig", "--certificate-identity",
+                             "mallory@example.com", "--certificate-oidc-issuer", "https://sigstore.verify.ibm.com/oauth2"])
+        #expect(other.status == 1)
+        #expect(other.stdout.hasPrefix("REJECTED"))
+    }
 }
