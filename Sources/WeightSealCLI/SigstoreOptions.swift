@@ -29,6 +29,9 @@ struct SigstoreOptions: ParsableArguments {
         if isKeyless != (certificateOidcIssuer != nil) {
             throw ValidationError("--certificate-identity (or --certificate-identity-regexp) and --certificate-oidc-issuer go together")
         }
+        if certificateIdentityRegexp == "" { throw ValidationError("--certificate-identity-regexp is empty") }
+        if certificateIdentity == "" { throw ValidationError("--certificate-identity is empty") }
+        if certificateOidcIssuer == "" { throw ValidationError("--certificate-oidc-issuer is empty") }
         if trustedRoot != nil && trustConfig != nil {
             throw ValidationError("give --trusted-root or --trust-config, not both")
         }

@@ -65,9 +65,13 @@ extension WeightSealCommand {
 
         /// `sha256:HEX` when it is exactly that and no such file exists (the conformance protocol's rule), else a file.
         static func artifact(_ text: String) throws(WeightSealError) -> SigstoreArtifact {
-            if text.hasPrefix("sha256:"), !FileManager.default.fileExists(atPath: text) {
+            let exists = FileManager.default.fileExists(atPath: text)
+            if text.hasPrefix("sha256:"), !exists {
                 let hex = text.dropFirst(7)
                 if hex.utf8.count == 64, let digest = [UInt8](hexString: hex) { return .sha256(digest: digest) }
+            }
+            if !exists, text.lowercased().hasPrefix("sha256:") {
+                throw WeightSealError(.invalidArgument, "\(text) is neither a file nor a digest sha256:HEX (\"sha256:\" then 64 hex digits)")
             }
             return .bytes(try AtomicFile.read(text, limit: Int.max, what: "artifact"))
         }

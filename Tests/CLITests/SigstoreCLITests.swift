@@ -108,6 +108,29 @@ struct SigstoreCLITests {
     }
 }
 
+extension SigstoreCLITests {
+    @Test("usage and malformed arguments: a bad digest exits 2 naming the form, an empty identity or pattern is usage")
+    func arguments() throws {
+        let bundle = conformanceRoot + "/happy-path-v0.3/bundle.sigstore.json"
+        let trust = ["--certificate-identity", defaultIdentity, "--certificate-oidc-issuer", defaultIssuer]
+        let short = try run(["verify-bundle", "--bundle", bundle] + trust + ["sha256:" + String(repeating: "a", count: 63)])
+        #expect(short.status == 2)
+        #expect(short.stderr.contains("neither a file nor a digest sha256:HEX"))
+        let empty = try run(["verify-bundle", "--bundle", bundle, "--certificate-identity-regexp", "",
+                             "--certificate-oidc-issuer", defaultIssuer, conformanceRoot + "/a.txt"])
+        #expect(empty.status == 64)
+        let both = try run(["verify-bundle", "--bundle", bundle, "--key", conformanceRoot + "/managed-key-happy-path/key.pub"]
+                           + trust + [conformanceRoot + "/a.txt"])
+        #expect(both.status == 64)
+        let staging = try run(["verify-bundle", "--staging", "--bundle", bundle] + trust + [conformanceRoot + "/a.txt"])
+        #expect(staging.status == 64)
+        #expect(staging.stderr.contains("--trusted-root"))
+        let keyless = try run(["verify", repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path,
+                               "--certificate-identity", "x@example.com"])
+        #expect(keyless.status == 64)
+    }
+}
+
 func sha256Hex(_ bytes: [UInt8]) -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -6,7 +6,7 @@ import Testing
 import X509
 
 /// An in-process test PKI at a fixed reference time: root → intermediate → leaf, all P-256 with fixed keys.
-private enum TestPKI {
+enum TestPKI {
     /// 2026-01-01T00:00:00Z.
     static let referenceTime = Date(timeIntervalSince1970: 1_767_225_600)
     static let day: TimeInterval = 86_400

@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import SwiftASN1
 import Testing
+import X509
 @testable import WeightSeal
 
 /// The whole offline flow of ``SigstoreVerifier`` on the sigstore-conformance vectors
@@ -137,5 +139,47 @@ struct SigstoreVerifierTests {
             #expect(contents.signedTimestamps == reference.signedTimestamps)
         }
         #expect(verified < 40)
+    }
+
+    @Test("a Fulcio leaf must not be a CA and must list codeSigning in a well-formed extended key usage")
+    func fulcioLeafRules() throws {
+        typealias C = TestPKI
+        let ca = try C.name("ca")
+        func leaf(_ extensions: [Certificate.Extension]) throws -> Certificate {
+            try C.certificate(subject: try C.name("leaf"), key: try C.key(2), issuer: ca, issuerKey: try C.key(1),
+                              extensions: extensions, serial: 7)
+        }
+        let codeSigning = try Certificate.Extension(try ExtendedKeyUsage([.codeSigning]), critical: false)
+        #expect(SigstoreVerifier.fulcioLeafProblem(try leaf([codeSigning])) == nil)
+        #expect(SigstoreVerifier.fulcioLeafProblem(try leaf([]))?.contains("no extended key usage") == true)
+        let tls = try Certificate.Extension(try ExtendedKeyUsage([.serverAuth]), critical: false)
+        #expect(SigstoreVerifier.fulcioLeafProblem(try leaf([tls]))?.contains("does not list codeSigning") == true)
+        let garbage = Certificate.Extension(oid: .X509ExtensionID.extendedKeyUsage, critical: false, value: [0x30, 0x03, 0x02, 0x01])
+        #expect(SigstoreVerifier.fulcioLeafProblem(try leaf([garbage]))?.contains("malformed") == true)
+        let isCA = try Certificate.Extension(BasicConstraints.isCertificateAuthority(maxPathLength: nil), critical: true)
+        #expect(SigstoreVerifier.fulcioLeafProblem(try leaf([isCA, codeSigning]))?.contains("CA certificate") == true)
+    }
+
+    @Test("bounded: a bundle with a million values is refused before it costs memory; BOM and digest hints are named")
+    func bounds() throws {
+        var text = String(decoding: try Self.bytes("bundle-verify/happy-path-v0.3/bundle.sigstore.json"), as: UTF8.self)
+        let big = text.dropLast(text.hasSuffix("\n") ? 2 : 1) + ", \"x\": [" + String(repeating: "[],", count: 1_000_000) + "[]]}"
+        let error = try #require(caughtError { _ = try SigstoreBundle.Contents.parse(Array(big.utf8), label: "big") })
+        #expect(error.code == .limitExceeded)
+        #expect(error.message.contains("more than 100000 values"))
+        let bom = [0xEF, 0xBB, 0xBF] + Array(text.utf8)
+        #expect(caughtError { _ = try SigstoreBundle.Contents.parse(bom, label: "b") }?.message.contains("byte-order mark") == true)
+        text = text.replacingOccurrences(of: #""algorithm": "SHA2_256""#, with: #""algorithm": "SHA2_512""#)
+        let hint = try #require(caughtError { _ = try SigstoreBundle.Contents.parse(Array(text.utf8), label: "h") })
+        #expect(hint.code == .malformedBundle)
+        #expect(hint.message.contains("SHA2_256"))
+    }
+
+    @Test("no transparency-log entry: logEntryMissing")
+    func noEntries() async throws {
+        var bundle = try Self.contents("happy-path-v0.3")
+        bundle.transparencyLogEntries = []
+        let result = await SigstoreVerifier.verify(bundle, artifact: try Self.artifact, policy: try Self.policy())
+        #expect(result.findings.map(\.kind) == [.logEntryMissing, .noVerifiedTime])
     }
 }

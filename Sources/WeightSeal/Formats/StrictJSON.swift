@@ -55,8 +55,10 @@ enum StrictJSON: Sendable, Equatable {
     }
 
     /// Parses `bytes` as one JSON value, surrounded by optional whitespace.
-    static func parse(_ bytes: [UInt8]) throws(FormatError) -> StrictJSON {
-        var p = Parser(bytes: bytes)
+    /// - Parameter maxValues: most values (objects, arrays, strings, numbers, literals) accepted: bounds memory for
+    ///   documents whose size alone does not (a list of millions of empty arrays).
+    static func parse(_ bytes: [UInt8], maxValues: Int = .max) throws(FormatError) -> StrictJSON {
+        var p = Parser(bytes: bytes, maxValues: maxValues)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -66,7 +68,9 @@ enum StrictJSON: Sendable, Equatable {
 
     private struct Parser {
         let bytes: [UInt8]
+        let maxValues: Int
         var i = 0
+        var values = 0
 
         mutating func skipSpace() {
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
@@ -76,6 +80,8 @@ enum StrictJSON: Sendable, Equatable {
 
         mutating func value(depth: Int) throws(FormatError) -> StrictJSON {
             if depth > Limits.maxJSONDepth { throw .limit("JSON nested deeper than \(Limits.maxJSONDepth)") }
+            values += 1
+            if values > maxValues { throw .limit("JSON has more than \(maxValues) values") }
             guard i < bytes.count else { throw fail("unexpected end") }
             switch bytes[i] {
             case UInt8(ascii: "{"):

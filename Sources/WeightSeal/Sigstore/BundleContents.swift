@@ -96,6 +96,10 @@ extension SigstoreBundle {
                 if let md = m["messageDigest"] {
                     algorithm = md["algorithm"]?.string
                     digest = try md.bytes("digest", field: "messageSignature.messageDigest")
+                    // The artifact is compared by SHA-256: a hint in another algorithm cannot be checked.
+                    guard algorithm == "SHA2_256", digest?.count == 32 else {
+                        throw WeightSealError(.malformedBundle, "messageSignature.messageDigest must be a SHA2_256 digest of 32 bytes (algorithm \"\(algorithm ?? "missing")\", \(digest?.count ?? 0) bytes)")
+                    }
                 }
                 content = .messageSignature(digestAlgorithm: algorithm, digest: digest, signature: signature)
             case (nil, let e?):

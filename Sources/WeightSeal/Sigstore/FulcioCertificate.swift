@@ -110,6 +110,8 @@ extension Finding.Kind {
     public static let logEntryMismatch = Finding.Kind("logEntryMismatch")
     /// The inclusion promise (signed entry timestamp) does not verify with the log's key.
     public static let signedEntryTimestampInvalid = Finding.Kind("signedEntryTimestampInvalid")
+    /// The bundle has fewer transparency-log entries than the policy requires (one, by default).
+    public static let logEntryMissing = Finding.Kind("logEntryMissing")
     /// The inclusion proof is missing, or does not lead to the stated root.
     public static let inclusionProofInvalid = Finding.Kind("inclusionProofInvalid")
     /// The checkpoint (signed note) is malformed, names another tree, or no signature of the log verifies.

@@ -134,6 +134,10 @@ public enum RekorEntryVerifier {
         guard let log = trustedRoot.transparencyLog(keyID: entry.logID) else {
             throw LogEntryFailure(.unknownLog, "log \(entry.logID.hexString) is not a Rekor log of the trusted root")
         }
+        // The proof is checked with SHA-256 (RFC 9162 with SHA-256): a log of another tree hash cannot be checked.
+        guard log.hashAlgorithm == "SHA2_256" else {
+            throw LogEntryFailure(.unsupported, "log \(log.baseURL) uses Merkle tree hash \(log.hashAlgorithm); only SHA2_256 is supported")
+        }
         let generation = try generation(kind: entry.kind, version: entry.version)
 
         // 2. The body must record what the bundle says was signed.

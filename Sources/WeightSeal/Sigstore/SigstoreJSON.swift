@@ -6,9 +6,15 @@ typealias SigstoreJSON = StrictJSON
 
 extension StrictJSON {
     /// Parses a whole document; a JSON error becomes ``WeightSealError/Code/malformedBundle`` with the reader's reason.
+    ///
+    /// A Sigstore document holds tens of values (a bundle about 50, a trusted root about 100; a DSSE payload is one
+    /// string): ``Limits/maxSigstoreJSONValues`` bounds memory to a small multiple of the input.
     static func parseDocument(_ bytes: [UInt8]) throws(WeightSealError) -> StrictJSON {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw WeightSealError(.malformedBundle, "JSON starts with a UTF-8 byte-order mark, which RFC 8259 forbids here")
+        }
         do {
-            return try StrictJSON.parse(bytes)
+            return try StrictJSON.parse(bytes, maxValues: Limits.maxSigstoreJSONValues)
         } catch {
             throw WeightSealError(error.reason == .limit ? .limitExceeded : .malformedBundle, error.message)
         }

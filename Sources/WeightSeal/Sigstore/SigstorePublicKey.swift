@@ -58,7 +58,8 @@ public struct SigstorePublicKey: Sendable, Hashable {
         } catch let error as WeightSealError {
             throw error
         } catch {
-            throw WeightSealError(.malformedKey, "the \(details) key cannot be read: \(error)")
+            // swift-crypto's errors name internals; say what the bytes are not.
+            throw WeightSealError(.malformedKey, "the key bytes are not a \(details) public key (\(Self.inferDetails(rawBytes)) by its encoding)")
         }
     }
 
@@ -173,7 +174,7 @@ extension SigstorePublicKey {
         do {
             document = try PEMDocument(pemString: text)
         } catch {
-            throw WeightSealError(.malformedKey, "\(file): not a PEM public key: \(error)")
+            throw WeightSealError(.malformedKey, "\(file): not a PEM public key (no complete -----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY----- block with valid base64)")
         }
         guard document.discriminator == "PUBLIC KEY" || document.discriminator == "RSA PUBLIC KEY" else {
             throw WeightSealError(.malformedKey, "\(file): PEM block is \(document.discriminator), not PUBLIC KEY")

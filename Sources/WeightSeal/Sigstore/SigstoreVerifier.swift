@@ -158,6 +158,7 @@ public enum SigstoreVerifier {
                 return result
             }
             if let hint, hint != digest {
+                // The hint is unsigned; a different digest means the bundle is about another artifact.
                 fail(.artifactMismatch, "the bundle's messageDigest \(hint.hexString) is not the artifact's SHA-256 \(digest.hexString)")
             }
             content = .messageSignature(digest: digest, signature: sig)
@@ -182,7 +183,7 @@ public enum SigstoreVerifier {
         }
         // Entries that failed are findings already; too few entries is one more.
         if bundle.transparencyLogEntries.count < policy.transparencyLogThreshold {
-            fail(.inclusionProofInvalid, "the bundle has \(bundle.transparencyLogEntries.count) transparency log entries; at least \(policy.transparencyLogThreshold) required")
+            fail(.logEntryMissing, "the bundle has \(bundle.transparencyLogEntries.count) transparency log entries; at least \(policy.transparencyLogThreshold) required")
         }
 
         // 4. The Fulcio certificate at every verified time.
@@ -195,9 +196,7 @@ public enum SigstoreVerifier {
                     fail(.certificateInvalid, "\(problem) (at the \(t.source == "rfc3161" ? "timestamp" : "integrated time") \(rfc3339(t.time)) from \(t.authority))")
                 }
             }
-            if let eku = try? leaf.extensions.extendedKeyUsage, !eku.contains(.codeSigning) {
-                fail(.certificateInvalid, "the leaf certificate's extended key usage does not list codeSigning")
-            }
+            if let problem = fulcioLeafProblem(leaf) { fail(.certificateInvalid, problem) }
             switch sctCheck(leaf: leaf, chain: chain, root: root) {
             case .success: break
             case .failure(let f): fail(.sctInvalid, f.message)
@@ -235,6 +234,27 @@ public enum SigstoreVerifier {
         return result
     }
 
+    /// Why `leaf` cannot be a Fulcio signing certificate, or `nil`: Fulcio issues non-CA leaves whose extended key
+    /// usage lists codeSigning (Fulcio `docs/certificate-specification.md`); a missing or unparseable extension fails.
+    static func fulcioLeafProblem(_ leaf: Certificate) -> String? {
+        if case .isCertificateAuthority? = try? leaf.extensions.basicConstraints {
+            return "the signing certificate is a CA certificate (basic constraints CA:TRUE), not a Fulcio leaf"
+        }
+        let eku: ExtendedKeyUsage?
+        do {
+            eku = try leaf.extensions.extendedKeyUsage
+        } catch {
+            return "the signing certificate's extended key usage extension is malformed"
+        }
+        guard let eku else {
+            return "the signing certificate has no extended key usage; a Fulcio leaf lists codeSigning"
+        }
+        guard eku.contains(.codeSigning) else {
+            return "the signing certificate's extended key usage (\(eku.map { "\($0)" }.joined(separator: ", "))) does not list codeSigning"
+        }
+        return nil
+    }
+
     /// The artifact must be a subject of the signed in-toto Statement (by its sha256 digest).
     static func subjectCheck(_ envelope: DSSEEnvelope, digest: [UInt8], into result: inout SigstoreVerification) {
         guard envelope.payloadType == "application/vnd.in-toto+json" else {
@@ -242,16 +262,25 @@ public enum SigstoreVerifier {
                 message: "the DSSE payload type is \(envelope.payloadType), not an in-toto Statement; the artifact cannot be matched"))
             return
         }
-        guard let statement = try? StrictJSON.parseDocument(envelope.payload), let subjects = statement["subject"]?.array else {
-            result.findings.append(Finding(.artifactMismatch, message: "the DSSE payload is not an in-toto Statement with subjects"))
+        let statement: StrictJSON
+        do {
+            // A Statement's values grow with its subjects and predicate: allow a count in proportion to its size.
+            statement = try StrictJSON.parse(envelope.payload, maxValues: Limits.maxSigstoreJSONValues + envelope.payload.count / 16)
+        } catch {
+            result.findings.append(Finding(.artifactMismatch, message: "the DSSE payload is not an in-toto Statement: \(error.message)"))
+            return
+        }
+        guard let subjects = statement["subject"]?.array else {
+            result.findings.append(Finding(.artifactMismatch, message: "the signed in-toto Statement has no \"subject\" list"))
             return
         }
         let wanted = digest.hexString
-        let found = subjects.contains { $0["digest"]?["sha256"]?.string == wanted }
-        if !found {
-            result.findings.append(Finding(.artifactMismatch,
-                message: "the artifact (sha256 \(wanted)) is not a subject of the signed in-toto Statement"))
-        }
+        let values = subjects.compactMap { $0["digest"]?["sha256"]?.string }
+        if values.contains(wanted) { return }
+        // Digests are lower-case hex (in-toto DigestSet): an upper-case spelling is named, not matched.
+        let hint = values.contains { $0.lowercased() == wanted } ? " (a subject has this digest in upper-case hex, which is not accepted)" : ""
+        result.findings.append(Finding(.artifactMismatch,
+            message: "the artifact (sha256 \(wanted)) is not a subject of the signed in-toto Statement\(hint)"))
     }
 
     /// Why the leaf does not chain to a Fulcio CA trusted at `time`, or `nil`.

@@ -57,4 +57,7 @@ public enum Limits {
     public static let maxZipDirectoryBytes = 256 * 1024 * 1024
     /// Deepest JSON nesting accepted in format headers.
     public static let maxJSONDepth = 64
+    /// Most JSON values in one Sigstore bundle, trusted root, Rekor entry body or in-toto Statement read for a
+    /// subject check (real ones hold tens; a million empty arrays would otherwise cost 15 bytes of memory per byte).
+    public static let maxSigstoreJSONValues = 100_000
 }
