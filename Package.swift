@@ -60,6 +60,12 @@ let package = Package(
             dependencies: ["WeightSealCLI"],
             swiftSettings: swiftSettings
         ),
+        // Fuzz target (scripts/fuzz.sh); an ordinary build makes it a corpus replayer.
+        .executableTarget(
+            name: "FuzzSigstore",
+            dependencies: ["WeightSeal"],
+            swiftSettings: swiftSettings
+        ),
         // MARK: - Tests
         .testTarget(
             name: "WeightSealTests",

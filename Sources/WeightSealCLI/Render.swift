@@ -57,7 +57,7 @@ private func transparencyLines(_ info: VerificationReport.ReferenceInfo) -> [Str
         lines.append("  logged in \(e.log) at index \(e.logIndex)" + (e.integratedTime.map { ", integrated \($0)" } ?? ""))
     }
     for t in info.verifiedTimes ?? [] {
-        lines.append("  signed by \(t.time) (\(t.source == "rfc3161" ? "RFC 3161 timestamp from" : "integrated time of") \(t.authority))")
+        lines.append("  signature existed at \(t.time) (\(t.source == "rfc3161" ? "RFC 3161 timestamp from" : "integrated time of") \(t.authority))")
     }
     return lines
 }

@@ -89,7 +89,22 @@ struct SigstoreCLITests {
         let issuer = "https://sigstore.verify.ibm.com/oauth2"
         let ok = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        #expect(ok.stdout.contains(identity))
+        #expect(ok.stdout.contains("signed by \(identity)"))
+        #expect(ok.stdout.contains("OIDC issuer \(issuer)"))
+        #expect(ok.stdout.contains("logged in https://rekor.sigstore.dev at index 598151086, integrated 2025-10-10T02:12:20Z"))
+        #expect(ok.stdout.contains("signature existed at 2025-10-10T02:12:20Z (RFC 3161 timestamp from https://timestamp.sigstore.dev/api/v1/timestamp)"))
+        let config = repoRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/sigstore-prod-client-trust-config.json").path
+        let viaConfig = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer,
+                                 "--trust-config", config, "--json"])
+        #expect(viaConfig.status == 0)
+        let reference = (try JSONSerialization.jsonObject(with: Data(viaConfig.stdout.utf8)) as? [String: Any])?["reference"] as? [String: Any]
+        #expect(reference?["issuer"] as? String == issuer)
+        #expect((reference?["verifiedTimes"] as? [[String: Any]])?.compactMap { $0["source"] as? String }.sorted() == ["integratedTime", "rfc3161"])
+        // A root without the CA that issued the certificate: the chain fails, nothing else is trusted.
+        let staging = conformanceRoot + "/rekor2-happy-path/trusted_root.json"
+        let otherRoot = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer, "--trusted-root", staging])
+        #expect(otherRoot.status == 1)
+        #expect(otherRoot.stdout.contains("unknownLog"))
         let wrongIdentity = try run(["verify", dir, "--certificate-identity", "mallory@example.com", "--certificate-oidc-issuer", issuer])
         #expect(wrongIdentity.status == 1)
         #expect(wrongIdentity.stdout.contains("identityMismatch") || wrongIdentity.stdout.contains("identity mismatch"))
