@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["WeightSeal"],
+            dependencies: ["WeightSeal", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

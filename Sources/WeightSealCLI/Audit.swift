@@ -75,7 +75,7 @@ extension WeightSealCommand {
         func run() async throws {
             guard let trustMaterial = try trust.load() else { throw ValidationError("give \(TrustOptions.names)") }
             let signed = try await SignedReference.load(signatureFile: signature, trust: trustMaterial)
-            guard let reference = signed.reference, signed.isVerified else {
+            guard let verified = signed.verified else {
                 // A payload that fails its signature is not read further, and no mirror is contacted.
                 if json {
                     printOut(jsonText(signed.findings))
@@ -95,12 +95,12 @@ extension WeightSealCommand {
                 layout: layoutValue, mode: modeValue, samplesPerFile: sample, seed: seed,
                 concurrency: concurrency, timeout: timeout, retries: retries))
             let progress = ProgressLine(label: "fetching and hashing")
-            let report = try await auditor.audit(reference: reference, mirrors: urls, progress: progress.handler)
+            let report = try await auditor.audit(verified: verified, mirrors: urls, progress: progress.handler)
             progress.finish()
             if json {
                 printOut(jsonText(report))
             } else {
-                printOut(renderAudit(report, signer: signed.signer))
+                printOut(renderAudit(report, signer: signed.signer.signer))
             }
             if !report.ok { throw ExitCode(1) }
         }

@@ -80,10 +80,5 @@ struct HashSummary: Codable {
 
 /// `path` relative to `directory` when it lies inside it, `/`-separated.
 func relativePath(of path: String, inside directory: String) -> String? {
-    let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-    let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
-    let fileURLDir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent).resolvingSymlinksInPath().path
-    let full = fileURLDir + "/" + (file as NSString).lastPathComponent
-    guard full.hasPrefix(dir + "/") else { return nil }
-    return String(full.dropFirst(dir.count + 1))
+    ModelPath.relative(of: path, inside: directory)
 }

@@ -26,17 +26,11 @@ extension WeightSealCommand {
         var json = false
 
         mutating func run() async throws {
-            let (root, paths, skipped) = try Self.collect(path)
-            if skipped > 0 { printError("weightseal: note: \(skipped) symlinks skipped (pass a link itself to inspect its target)") }
-            let formats = FormatInspector.inspect(root: root, paths: paths)
-            // License declarations, as `sign` would read them: disagreements and incomplete ones are findings.
-            let scan = LicenseScanner.scan(root: root, paths: paths)
-            let licenseFindings = LicenseCheck.check(signed: nil, scan: scan, signedPaths: Set(paths), policy: nil)
-            let expression = (try? LicenseResolver.resolve(scan: scan, publisherChoice: nil))?.expression
-            let report = InspectionReport(
-                files: formats.files, setFindings: formats.setFindings + licenseFindings,
-                license: scan.declarations.isEmpty && scan.files.isEmpty ? nil
-                    : .init(expression: expression, declarations: scan.declarations, files: scan.files))
+            let inspection = try ModelInspector().inspect(path: path)
+            if inspection.skippedSymlinks > 0 {
+                printError("weightseal: note: \(inspection.skippedSymlinks) symlinks skipped (pass a link itself to inspect its target)")
+            }
+            let report = inspection.report
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -49,71 +43,6 @@ extension WeightSealCommand {
             if report.hasProblems { throw ExitCode(1) }
         }
 
-        /// Splits `path` into a root folder and model-relative file paths (sorted by bytes).
-        static func collect(_ path: String) throws(WeightSealError) -> (root: String, paths: [String], skippedSymlinks: Int) {
-            var st = stat()
-            guard lstat(path, &st) == 0 else {
-                throw WeightSealError(.io, "cannot inspect \(ModelPath.quoted(path)): \(String(cString: strerror(errno)))")
-            }
-            let kind = st.st_mode & S_IFMT
-            if kind == S_IFREG || kind == S_IFLNK {
-                if kind == S_IFLNK {
-                    var target = stat()
-                    guard stat(path, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG else {
-                        throw WeightSealError(.invalidPath, "\(ModelPath.quoted(path)) is not a regular file or folder")
-                    }
-                }
-                let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-                if let slash = trimmed.lastIndex(of: "/") {
-                    let root = String(trimmed[..<slash])
-                    return (root.isEmpty ? "/" : root, [String(trimmed[trimmed.index(after: slash)...])], 0)
-                }
-                return (".", [trimmed], 0)
-            }
-            guard kind == S_IFDIR else { throw WeightSealError(.invalidPath, "\(ModelPath.quoted(path)) is not a regular file or folder") }
-            var out: [String] = []
-            var skipped = 0
-            try walk(root: path, relative: "", depth: 0, into: &out, skipped: &skipped)
-            if out.isEmpty {
-                let links = skipped > 0 ? " (\(skipped) symlinks skipped: pass a link itself to inspect its target)" : ""
-                throw WeightSealError(.emptyModel, "no regular file under \(ModelPath.quoted(path))\(links)")
-            }
-            out.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-            return (path, out, skipped)
-        }
-
-        private static func walk(root: String, relative: String, depth: Int, into out: inout [String], skipped: inout Int) throws(WeightSealError) {
-            if depth > Limits.maxDirectoryDepth {
-                throw WeightSealError(.limitExceeded, "folders nested deeper than \(Limits.maxDirectoryDepth) under \(ModelPath.quoted(root))")
-            }
-            let dirPath = relative.isEmpty ? root : root + "/" + relative
-            guard let dir = opendir(dirPath) else {
-                throw WeightSealError(.io, "cannot read folder \(ModelPath.quoted(dirPath)): \(String(cString: strerror(errno)))")
-            }
-            defer { closedir(dir) }
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-                }
-                if name == "." || name == ".." || name == ".git" { continue }
-                names.append(name)
-            }
-            if out.count + names.count > Limits.maxFiles { throw WeightSealError(.limitExceeded, "more than \(Limits.maxFiles) files") }
-            for name in names {
-                let rel = relative.isEmpty ? name : relative + "/" + name
-                var st = stat()
-                guard lstat(root + "/" + rel, &st) == 0 else { continue }
-                switch st.st_mode & S_IFMT {
-                case S_IFREG: out.append(rel)
-                case S_IFDIR: try walk(root: root, relative: rel, depth: depth + 1, into: &out, skipped: &skipped)
-                case S_IFLNK: skipped += 1
-                default: continue  // devices, sockets, fifos: skipped
-                }
-            }
-        }
-
-        /// Human-readable report: one line per file, then its findings indented.
         static func render(_ report: InspectionReport) -> String {
             var s = ""
             for f in report.files {

@@ -69,50 +69,29 @@ extension WeightSealCommand {
             if let certificate {
                 let leaf = try CertificateTrust.loadCertificates(pemFile: certificate)
                 let rest = try certificateChain.map { path throws(WeightSealError) in try CertificateTrust.loadCertificates(pemFile: path) } ?? []
-                guard let first = leaf.first else { throw WeightSealError(.malformedKey, "\(certificate) holds no certificate") }
-                guard signingKey.matches(certificate: first) else {
+                guard !leaf.isEmpty else { throw WeightSealError(.malformedKey, "\(certificate) holds no certificate") }
+                guard signingKey.matches(certificate: leaf[0]) else {
                     throw WeightSealError(.invalidArgument, "\(key) does not match the public key of \(certificate)")
                 }
                 chain = leaf + rest
             }
             let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
-            var builder = ManifestBuilder()
-            builder.chunkSize = chunkSize.bytes
-            builder.extraIgnorePaths = ignore
-            if let rel = relativePath(of: out, inside: directory), rel != ManifestBuilder.defaultSignatureFile {
-                builder.extraIgnorePaths.append(rel)
-            }
-            builder.symlinks = allowSymlinks ? .withinRoot : .reject
-            builder.jobs = hashing.jobs
-            if let name { builder.model = .init(name: name) }
-
+            let signer = ModelSigner(
+                options: .init(format: format == .oms ? .oms : .weightseal, chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
+                               ignorePaths: ignore, symlinks: allowSymlinks ? .withinRoot : .reject, modelName: name,
+                               license: license),
+                hashing: HashingSettings(jobs: hashing.jobs))
             let progress = ProgressLine()
             let started = Date()
-            let payload: [UInt8]
-            let summary: SignSummary
-            switch format {
-            case .weightseal:
-                // One walk serves the license declarations and the hashing.
-                let listed = try builder.listFiles(root: directory)
-                builder.license = try resolveLicense(builder: builder, files: listed.files)
-                let (manifest, warnings) = try await builder.build(root: directory, listed: listed, progress: progress.handler)
-                progress.finish()
-                for w in warnings { printError("weightseal: warning: \(w.message)") }
-                payload = try manifest.statementJSON()
-                summary = SignSummary(signature: out, format: format.rawValue, files: manifest.files.count,
-                                      bytes: manifest.files.reduce(0) { $0 + $1.size }, root: manifest.root,
-                                      seconds: Date().timeIntervalSince(started))
-            case .oms:
-                let (statement, files, bytes, warnings) = try await omsStatement(builder: builder, progress: progress)
-                progress.finish()
-                for w in warnings { printError("weightseal: warning: \(w.message)") }
-                payload = statement
-                summary = SignSummary(signature: out, format: format.rawValue, files: files, bytes: bytes, root: nil,
-                                      seconds: Date().timeIntervalSince(started))
+            let signed = try await signer.sign(model: directory, key: signingKey, certificateChain: chain,
+                                               signatureFile: out, progress: progress.handler)
+            progress.finish()
+            for n in signed.warnings {
+                printError("weightseal: \(n.severity == .note ? "note" : "warning"): \(n.path.map { ModelPath.quoted($0) + ": " } ?? "")\(n.message)")
             }
-            let bundle = try BundleSigner.sign(payload: payload, payloadType: "application/vnd.in-toto+json",
-                                               key: signingKey, certificateChain: chain)
-            try AtomicFile.write(try bundle.jsonData() + [10], to: out)
+            try AtomicFile.write(try signed.bundle.jsonData() + [10], to: out)
+            let summary = SignSummary(signature: out, format: format.rawValue, files: signed.files, bytes: signed.bytes,
+                                      root: signed.root, seconds: Date().timeIntervalSince(started))
             if json {
                 printOut(jsonText(summary))
             } else {

@@ -61,70 +61,32 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
-            var dir = directory ?? "."
-            var snapshot: HFCacheSnapshot?
+            var model = directory ?? "."
             if let hfCache {
-                snapshot = try HFCache.locate(repo: hfCache, revision: revision, cacheDir: cacheDir)
-            } else {
-                snapshot = HFCacheSnapshot.detect(path: dir)
-            }
-            if let snapshot { dir = snapshot.snapshotPath }
-            guard FileManager.default.fileExists(atPath: dir) else {
-                throw WeightSealError(.io, "cannot read model folder \(dir): no such file or folder")
+                model = try HFCache.locate(repo: hfCache, revision: revision, cacheDir: cacheDir).snapshotPath
             }
             let unsigned = checksums != nil || hfTree != nil
-            if !unsigned && !trust.isGiven && snapshot == nil {
+            let isSnapshot = HFCacheSnapshot.detect(path: model) != nil
+            if !unsigned && !trust.isGiven && !isSnapshot && FileManager.default.fileExists(atPath: model) {
                 throw ValidationError("give \(TrustOptions.names) to check the signature (or --checksums / --hf-tree for an unsigned list)")
             }
-            // A bad policy file stops before any hashing.
-            let policy = try loadLicensePolicy()
-            var reports = [VerificationReport]()
-            let verifier = ModelVerifier(policy: .init(ignoreUnsignedFiles: ignoreUnsignedFiles, jobs: hashing.jobs,
-                                                       cacheRepositoryFolder: snapshot?.repoFolder))
+            // Bad policy or reference files stop before any hashing.
+            let licensePolicy = try loadLicensePolicy()
+            var references = [ModelVerifier.ModelReference]()
+            if let trustMaterial = try trust.load() { references.append(.signature(file: signature, trust: trustMaterial)) }
+            if let checksums { references.append(.unsigned(try UnsignedReference(checksumFile: checksums))) }
+            if let hfTree { references.append(.unsigned(try UnsignedReference(hfTreeListing: hfTree))) }
+            let verifier = ModelVerifier(
+                policy: VerificationPolicy(ignoreUnsignedFiles: ignoreUnsignedFiles, strict: strict, licensePolicy: licensePolicy),
+                hashing: HashingSettings(jobs: hashing.jobs))
             let progress = ProgressLine()
-            if let trustMaterial = try trust.load() {
-                let sigPath = signature ?? (dir as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
-                let signed = try await SignedReference.load(signatureFile: sigPath, trust: trustMaterial)
-                if var reference = signed.reference, signed.isVerified {
-                    // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
-                    if let rel = relativePath(of: sigPath, inside: dir), !reference.ignorePaths.contains(rel) {
-                        reference.ignorePaths.append(rel)
-                    }
-                    var report = try await verifier.verify(root: dir, reference: reference, signer: signed.signer, progress: progress.handler)
-                    progress.finish()
-                    report.reference = signed.referenceInfo(label: report.reference.label, kind: report.reference.kind)
-                    report.add(signed.findings)
-                    report.add(try extraChecks(root: dir, reference: reference, manifest: signed.manifest, policy: policy))
-                    report.license = signed.manifest?.license?.expression
-                    reports.append(report)
-                } else {
-                    // A payload that fails its signature is not read further.
-                    reports.append(VerificationReport(reference: signed.referenceInfo(label: sigPath), findings: signed.findings))
-                }
-            }
-            // Unsigned published references, each checked the same way.
-            var unsignedReferences = [Reference]()
-            if let checksums { unsignedReferences.append(try checksumReference(checksums)) }
-            if let hfTree { unsignedReferences.append(try hfTreeReference(hfTree)) }
-            for reference in unsignedReferences {
-                var report = try await verifier.verify(root: dir, reference: reference, progress: progress.handler)
-                progress.finish()
-                report.add(try extraChecks(root: dir, reference: reference, manifest: nil, policy: policy))
-                reports.append(report)
-            }
-            if let snapshot {
-                if reports.isEmpty {
-                    reports.append(await HFCache.verify(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs)))
-                } else {
-                    // Each blob must also match its own content-addressed name.
-                    reports[0].add(await HFCache.check(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs),
-                                                       includingWalkFindings: false))
-                }
-            }
+            let reports = try await verifier.verify(model: model, references: references, progress: progress.handler)
+            progress.finish()
+            let shown = HFCacheSnapshot.detect(path: model)?.snapshotPath ?? model
             if json {
                 printOut(reports.count == 1 ? jsonText(reports[0]) : jsonText(reports))
             } else {
-                for r in reports { printOut(renderReport(r, model: dir)) }
+                for r in reports { printOut(renderReport(r, model: shown)) }
             }
             if reports.contains(where: { $0.verdict != .verified }) { throw ExitCode(1) }
         }

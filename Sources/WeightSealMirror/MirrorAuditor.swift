@@ -32,17 +32,31 @@ public struct MirrorAuditor: Sendable {
         self.options = try options.validated()
     }
 
+    /// Audits each mirror in turn against a signed reference whose signature verified (the only input accepted: an
+    /// unverified payload is never audited against).
+    ///
+    /// - Parameters:
+    ///   - verified: from ``SignedReference/load(signatureFile:trust:)``.
+    ///   - mirrors: base URLs, `http://` or `https://`.
+    ///   - progress: as for ``audit(reference:mirrors:progress:)``.
+    /// - Returns: a report; a mirror that serves wrong bytes is a failed ``MirrorAudit``, not an error.
+    /// - Throws: ``WeightSealError/Code/invalidArgument`` for no mirror or a malformed URL.
+    public func audit(verified: VerifiedReference, mirrors: [String],
+                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> AuditReport {
+        try await audit(reference: verified.reference, mirrors: mirrors, progress: progress)
+    }
+
     /// Audits each mirror in turn (each with the full concurrency, so the per-mirror times compare).
     ///
     /// - Parameters:
-    ///   - reference: the files and digests the mirrors must serve (from ``SignedReference`` in the CLI).
+    ///   - reference: the files and digests the mirrors must serve.
     ///   - mirrors: base URLs, `http://` or `https://`.
     /// - Returns: a report; a mirror that serves wrong bytes is a failed ``MirrorAudit``, not an error.
     /// - Throws: ``WeightSealError/Code/invalidArgument`` for no mirror or a malformed URL.
     ///   - progress: for each mirror in turn, body bytes received so far (retries included) of those the mode fetches,
     ///     about ten times a second while bodies are being fetched and once when the mirror is done (head mode
     ///     fetches none).
-    public func audit(reference: Reference, mirrors: [String],
+    package func audit(reference: Reference, mirrors: [String],
                       progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> AuditReport {
         guard !mirrors.isEmpty else { throw WeightSealError(.invalidArgument, "no mirror URL given") }
         var bases: [String] = []

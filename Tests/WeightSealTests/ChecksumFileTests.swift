@@ -85,7 +85,7 @@ private func parse(_ text: String) throws(WeightSealError) -> [ChecksumEntry] {
         #expect(failing == [1])
 
         // The same through the verifier: rejected, the finding on line 1's file.
-        let report = try await ModelVerifier(policy: .init(jobs: 2)).verify(
+        let report = try await ModelVerifier(hashing: .init(jobs: 2)).verify(
             root: dir.path, reference: ChecksumFile.reference(entries: entries, label: "bom-bad.txt"))
         #expect(report.verdict == .rejected)
         #expect(report.failures.map(\.kind) == [.digestMismatch])
@@ -102,16 +102,16 @@ private func parse(_ text: String) throws(WeightSealError) -> [ChecksumEntry] {
         let dir = f15Folder()
         let entries = try ChecksumFile.parse(vector(file), label: file)
         let reference = ChecksumFile.reference(entries: entries, label: file)
-        let report = try await ModelVerifier(policy: .init(jobs: 2)).verify(root: dir.path, reference: reference)
+        let report = try await ModelVerifier(hashing: .init(jobs: 2)).verify(root: dir.path, reference: reference)
         #expect(report.verdict == .verified, "\(report.findings)")
         #expect(report.files.filter { $0.status == .ok }.count == 4)
         #expect(report.reference.kind == .checksumFile && report.reference.signed == false)
         #expect(report.findings.contains { $0.kind == .unsignedReference })
         // A file the list does not name fails unless --ignore-unsigned-files.
         dir.write("extra.bin", "z")
-        let r2 = try await ModelVerifier(policy: .init(jobs: 2)).verify(root: dir.path, reference: reference)
+        let r2 = try await ModelVerifier(hashing: .init(jobs: 2)).verify(root: dir.path, reference: reference)
         #expect(r2.verdict == .rejected && r2.failures.map(\.kind) == [.unexpected])
-        let r3 = try await ModelVerifier(policy: .init(ignoreUnsignedFiles: true, jobs: 2)).verify(root: dir.path, reference: reference)
+        let r3 = try await ModelVerifier(policy: .init(ignoreUnsignedFiles: true), hashing: .init(jobs: 2)).verify(root: dir.path, reference: reference)
         #expect(r3.verdict == .verified)
     }
 

@@ -347,16 +347,15 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         ]
         let data = Array(try JSONSerialization.data(withJSONObject: tree))
         let reference = try HFTree.parse(data, label: "tree.json")
-        let verifier = ModelVerifier(policy: .init(jobs: 2, cacheRepositoryFolder: s.repoFolder))
-        var report = try await verifier.verify(root: s.snapshotPath, reference: reference)
-        report.add(await HFCache.check(snapshot: s, hasher: ChunkedHasher(jobs: 2)))
+        // The library's whole flow: a snapshot path is recognised, its links followed, its blob names checked too.
+        let verifier = ModelVerifier(hashing: .init(jobs: 2))
+        let report = try await verifier.verify(model: s.snapshotPath, against: UnsignedReference(reference))
         #expect(report.verdict == .verified, "\(report.findings)")
 
         var bad = weights
         bad[0] ^= 1
         cache.dir.write("hub/models--org--tiny/blobs/\(cache.weightsID)", bad)
-        var r2 = try await verifier.verify(root: s.snapshotPath, reference: reference)
-        r2.add(await HFCache.check(snapshot: s, hasher: ChunkedHasher(jobs: 2)))
+        let r2 = try await verifier.verify(model: s.snapshotPath, against: UnsignedReference(reference))
         #expect(r2.verdict == .rejected)
         #expect(Set(r2.failures.map(\.kind)) == [.digestMismatch, .blobNameMismatch])
         #expect(r2.failures.allSatisfy { $0.path == "model.safetensors" })

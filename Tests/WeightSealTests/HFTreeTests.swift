@@ -93,7 +93,7 @@ private func listing() -> [[String: Any]] {
         dir.write("model.safetensors", weights)
         dir.write("sub/tokenizer.json", tokenizer)
         let reference = try HFTree.parse(json(listing()), label: "tree.json")
-        let ok = try await ModelVerifier(policy: .init(jobs: 2)).verify(root: dir.path, reference: reference)
+        let ok = try await ModelVerifier(hashing: .init(jobs: 2)).verify(root: dir.path, reference: reference)
         #expect(ok.verdict == .verified, "\(ok.findings)")
         #expect(ok.files.count == 3 && ok.reference.kind == .huggingFaceTree)
 
@@ -102,7 +102,7 @@ private func listing() -> [[String: Any]] {
         var bad = weights
         bad[5000] ^= 1
         dir.write("model.safetensors", bad)
-        let r = try await ModelVerifier(policy: .init(jobs: 2)).verify(root: dir.path, reference: reference)
+        let r = try await ModelVerifier(hashing: .init(jobs: 2)).verify(root: dir.path, reference: reference)
         #expect(r.verdict == .rejected)
         #expect(Set(r.failures.map(\.path)) == ["config.json", "model.safetensors"])
         #expect(r.failures.allSatisfy { $0.kind == .digestMismatch })

@@ -326,9 +326,9 @@ struct OMSReadTests {
         #expect(signed.isVerified, "\(signed.findings)")
         #expect(signed.reference?.kind == .omsManifest)
         #expect(signed.reference?.files.map(\.path) == ["signme-1", "signme-2"])
-        #expect(signed.issuer == "https://sigstore.verify.ibm.com/oauth2")
-        #expect(signed.logEntries == [.init(log: "https://rekor.sigstore.dev", logIndex: 598151086, integratedTime: "2025-10-10T02:12:20Z")])
-        #expect(signed.verifiedTimes.map(\.source).sorted() == ["integratedTime", "rfc3161"])
+        #expect(signed.signer.issuer == "https://sigstore.verify.ibm.com/oauth2")
+        #expect(signed.signer.logEntries == [.init(log: "https://rekor.sigstore.dev", logIndex: 598151086, integratedTime: "2025-10-10T02:12:20Z")])
+        #expect(signed.signer.verifiedTimes.map(\.source).sorted() == ["integratedTime", "rfc3161"])
 
         let other = try CertificateIdentity(subjectAlternativeName: .regularExpression(".*@example\\.com"),
                                             issuer: "https://sigstore.verify.ibm.com/oauth2")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Rules for model-relative paths (DESIGN §5.1, OMS v1.0 §6.1.2).
 ///
 /// A path from a manifest is untrusted input: it is checked before any file is opened. Valid paths use `/`
@@ -73,4 +75,17 @@ public enum ModelPath {
 /// Orders paths by their UTF-8 bytes (the manifest's order, and OMS's code-point order).
 func pathBytesLess(_ a: String, _ b: String) -> Bool {
     a.utf8.lexicographicallyPrecedes(b.utf8)
+}
+
+extension ModelPath {
+    /// The `/`-separated path of the file `path` relative to the folder `directory`, or `nil` when it is not inside
+    /// it; symlinks in both are resolved first (a signature file written into the model folder must not be covered).
+    public static func relative(of path: String, inside directory: String) -> String? {
+        let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        let dir = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
+        let fileDir = URL(fileURLWithPath: (file as NSString).deletingLastPathComponent).resolvingSymlinksInPath().path
+        let full = fileDir + "/" + (file as NSString).lastPathComponent
+        guard full.hasPrefix(dir + "/") else { return nil }
+        return String(full.dropFirst(dir.count + 1))
+    }
 }

@@ -207,6 +207,12 @@ public struct PublicKey: Sendable, Hashable {
         }
     }
 
+    /// Reads a PEM public key file; the same as ``load(file:)``.
+    /// - Throws: as ``load(file:)``.
+    public init(pemFile: String) throws(WeightSealError) {
+        self = try PublicKey.load(file: pemFile)
+    }
+
     /// Reads a PEM public key file (at most ``Limits/maxPEMBytes`` bytes).
     /// - Throws: ``WeightSealError/Code/io`` or ``WeightSealError/Code/malformedKey``, naming `file`.
     public static func load(file: String) throws(WeightSealError) -> PublicKey {

@@ -6,32 +6,175 @@ import Glibc
 import Darwin
 #endif
 
-/// Checks a model folder against a ``Reference`` (DESIGN §5): a fixed algorithm plus the caller's
-/// ``VerificationPolicy``. It keeps no state between calls, so one verifier can check many models.
+/// Verifies a model, whole flow, as the `verify` command does (DESIGN §5): the signature and its trust, one walk of
+/// the folder under the reference's own rules, sizes before any byte is hashed, hashes in parallel (chunked files
+/// chunk by chunk on all cores), licenses (§6), formats with ``VerificationPolicy/strict`` (§7), and a Hugging Face
+/// cache snapshot's blob names. A fixed algorithm plus the caller's ``VerificationPolicy``; ``HashingSettings`` only
+/// changes speed.
 ///
-/// Order: the reference was already parsed and path-checked (§5.1) and its signature verified (§5.2) by the
-/// caller (see ``SignedReference``). Then the folder is walked under the reference's own rules (§5.3, §5.4), every
-/// size is compared before any byte is hashed (§5.5), and the rest is hashed in parallel: chunked files chunk by
-/// chunk on all cores.
+/// `Sendable` and stateless: one verifier can check many models, concurrently, each with its own verdict; no ignore
+/// rule, policy or cache from one verification reaches another.
+///
+/// ```swift
+/// let verifier = ModelVerifier()
+/// let trust = SignatureTrust.publicKey(try PublicKey(pemFile: "release.pub"))
+/// let report = try await verifier.verify(model: "path/to/model", signature: "path/to/model/model.sig", trust: trust)
+/// if report.verdict == .verified { /* use it */ } else { /* report.findings */ }
+/// ```
 public struct ModelVerifier: Sendable {
+    /// What the caller requires.
     public var policy: VerificationPolicy
+    /// How the hashing engine runs.
+    public var hashing: HashingSettings
 
-    public init(policy: VerificationPolicy = .init()) {
+    public init(policy: VerificationPolicy = .init(), hashing: HashingSettings = .init()) {
         self.policy = policy
+        self.hashing = hashing
     }
 
-    /// Verifies `root` against `reference`.
+    /// One reference to check a model against.
+    public enum ModelReference: Sendable {
+        /// A signature file (default: `model.sig` in the model folder) checked with `trust`.
+        case signature(file: String?, trust: SignatureTrust)
+        /// An unsigned published list.
+        case unsigned(UnsignedReference)
+    }
+
+    /// Verifies `model` against its signature file.
+    ///
     /// - Parameters:
-    ///   - root: the model folder.
-    ///   - reference: what it must hold.
-    ///   - signer: who signed the reference, for the report.
+    ///   - model: a model folder, a single file (OMS single-file signatures), or a Hugging Face cache snapshot
+    ///     (`…/models--ORG--NAME/snapshots/REV`, whose links into `blobs/` are followed inside the repository folder
+    ///     and whose blob names are checked too).
+    ///   - signature: the signature file; `nil` means `model.sig` inside the model folder.
+    ///   - trust: who the caller trusts (never taken from the signature file).
     ///   - progress: hashing progress, about ten times a second.
-    /// - Returns: the report; its verdict is `verified` only with no failing finding.
-    /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable folder.
-    public func verify(root: String, reference: Reference, signer: String? = nil,
+    /// - Returns: the report: `verified` only when the signature, every file, the licenses and (strict) the formats
+    ///   check out. A signature that does not verify gives a report with only its findings: the payload is not read.
+    /// - Throws: ``WeightSealError`` when it cannot run: the model or signature file is unreadable, the bundle or
+    ///   manifest is malformed, an algorithm or format is unsupported.
+    public func verify(model: String, signature: String? = nil, trust: SignatureTrust,
                        progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
+        try await verify(model: model, references: [.signature(file: signature, trust: trust)], progress: progress)[0]
+    }
+
+    /// Verifies `model` against an already verified reference (a signature checked once, several copies checked).
+    /// - Throws: as ``verify(model:signature:trust:progress:)``.
+    public func verify(model: String, verified: VerifiedReference,
+                       progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
+        let target = try ModelTarget(model)
+        var report = try await check(target, reference: verified.reference, manifest: verified.manifest,
+                                     signer: verified.signer, signatureFile: verified.label, progress: progress)
+        if let snapshot = target.snapshot { report.add(await cacheFindings(snapshot)) }
+        return report
+    }
+
+    /// Verifies `model` against an unsigned published list (checksum file, Hub tree listing).
+    /// - Throws: as ``verify(model:signature:trust:progress:)``.
+    public func verify(model: String, against reference: UnsignedReference,
+                       progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
+        try await verify(model: model, references: [.unsigned(reference)], progress: progress)[0]
+    }
+
+    /// Verifies `model` against each reference in turn, one report each. A Hugging Face cache snapshot's blob names
+    /// are checked once, into the first report; with no reference, a snapshot is checked by its blob names alone
+    /// (an unsigned report saying what that proves).
+    /// - Throws: as ``verify(model:signature:trust:progress:)``; ``WeightSealError/Code/invalidArgument`` for no
+    ///   reference and a model that is not a cache snapshot.
+    public func verify(model: String, references: [ModelReference],
+                       progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> [VerificationReport] {
+        let target = try ModelTarget(model)
+        var reports = [VerificationReport]()
+        for source in references {
+            switch source {
+            case .signature(let file, let trust):
+                let path = file ?? target.defaultSignatureFile
+                let signed = try await SignedReference.load(signatureFile: path, trust: trust)
+                guard let verified = signed.verified else {
+                    // A payload that fails its signature is not read further.
+                    reports.append(VerificationReport(reference: signed.referenceInfo(label: path), findings: signed.findings))
+                    continue
+                }
+                var report = try await check(target, reference: verified.reference, manifest: verified.manifest,
+                                             signer: verified.signer, signatureFile: path, progress: progress)
+                report.add(signed.findings)
+                reports.append(report)
+            case .unsigned(let unsigned):
+                reports.append(try await check(target, reference: unsigned.reference, manifest: nil, signer: nil,
+                                               signatureFile: nil, progress: progress))
+            }
+        }
+        if let snapshot = target.snapshot {
+            if reports.isEmpty {
+                reports.append(await HFCache.verify(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs)))
+            } else {
+                reports[0].add(await cacheFindings(snapshot))
+            }
+        }
+        guard !reports.isEmpty else {
+            throw WeightSealError(.invalidArgument, "no reference to verify \(model) against: give a signature or a published list")
+        }
+        return reports
+    }
+
+    /// A cache snapshot's blob names, without the walk findings the verifier's own walk already reported.
+    private func cacheFindings(_ snapshot: HFCacheSnapshot) async -> [Finding] {
+        await HFCache.check(snapshot: snapshot, hasher: ChunkedHasher(jobs: hashing.jobs), includingWalkFindings: false)
+    }
+
+    /// The whole check of one reference: one walk whose file set serves hashing, licenses and formats alike.
+    private func check(_ target: ModelTarget, reference: Reference, manifest: ModelManifest?, signer: SignerInfo?,
+                       signatureFile: String?, progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> VerificationReport {
+        var reference = reference
+        // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
+        if let signatureFile, let rel = ModelPath.relative(of: signatureFile, inside: target.path),
+           !reference.ignorePaths.contains(rel) {
+            reference.ignorePaths.append(rel)
+        }
+        var (report, listing) = try await check(root: target.path, reference: reference, signer: signer?.signer,
+                                                cacheRepository: target.snapshot?.repoFolder, progress: progress)
+        if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
+        report.add(extraChecks(root: target.path, listing: listing, reference: reference, manifest: manifest))
+        report.license = manifest?.license?.expression
+        return report
+    }
+
+    /// License checks (DESIGN §6) and, with ``VerificationPolicy/strict``, format checks (§7) of the walked files.
+    private func extraChecks(root: String, listing: FolderListing, reference: Reference, manifest: ModelManifest?) -> [Finding] {
+        if reference.files.count == 1, reference.files[0].path == "." { return [] }
+        var findings: [Finding]
+        if let manifest {
+            findings = LicenseCheck.check(manifest: manifest, files: listing.files, policy: policy.licensePolicy, strict: policy.strict)
+        } else {
+            findings = LicenseCheck.check(signed: nil, scan: LicenseScanner.scan(files: listing.files),
+                                          signedPaths: Set(reference.files.map(\.path)), policy: policy.licensePolicy,
+                                          strict: policy.strict)
+        }
+        if policy.strict {
+            // Format problems are read from the files only, and fail only because strict asked for them.
+            let report = FormatInspector.inspect(root: root, paths: listing.files.map(\.path), expected: reference.files)
+            findings += (report.files.flatMap(\.findings) + report.setFindings).map { f in
+                var f = f
+                if f.severity == .warning { f.severity = .failure }
+                return f
+            }
+        }
+        return findings
+    }
+
+    /// Checks the files at `root` against `reference` (sizes, hashes, missing and unexpected files); no license,
+    /// format or cache check. For tests and callers that built a ``Reference`` themselves.
+    package func verify(root: String, reference: Reference, signer: String? = nil, cacheRepository: String? = nil,
+                        progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
+        try await check(root: root, reference: reference, signer: signer, cacheRepository: cacheRepository, progress: progress).report
+    }
+
+    /// Checks `root` against `reference` and returns the walk it made, so that every later check sees the same files.
+    /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable folder.
+    private func check(root: String, reference: Reference, signer: String?, cacheRepository: String?,
+                       progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> (report: VerificationReport, listing: FolderListing) {
         let started = DispatchTime.now()
-        let symlinks: Reference.SymlinkRule = policy.cacheRepositoryFolder != nil ? .withinRoot : reference.symlinks
+        let symlinks: Reference.SymlinkRule = cacheRepository != nil ? .withinRoot : reference.symlinks
         let listing: FolderListing
         var st = stat()
         if lstat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
@@ -40,12 +183,12 @@ public struct ModelVerifier: Sendable {
                 throw WeightSealError(.io, "\(root) is a file, but \(reference.label) describes a folder")
             }
             listing = FolderListing(files: [WalkedFile(path: ".", fsPath: root, size: UInt64(st.st_size), viaSymlink: false)], findings: [])
-        } else if policy.cacheRepositoryFolder != nil, let snapshot = HFCacheSnapshot.detect(path: root) {
+        } else if cacheRepository != nil, let snapshot = HFCacheSnapshot.detect(path: root) {
             // The cache's documented link chain (snapshot -> blobs -> shared blobs) is followed only here.
             listing = try snapshot.listing(ignorePaths: reference.ignorePaths)
         } else {
             listing = try ModelFolder.list(root: root, options: .init(
-                ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: policy.cacheRepositoryFolder))
+                ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: cacheRepository))
         }
 
         var findings = [Finding]()
@@ -92,7 +235,7 @@ public struct ModelVerifier: Sendable {
             pending.append((e, w))
         }
 
-        let results = await ChunkedHasher(jobs: policy.jobs).hash(requests, progress: progress)
+        let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
         let bytesHashed = requests.reduce(UInt64(0)) { sum, r in
             sum + (r.wholeFile || r.gitBlobSHA1 ? r.size : r.ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) })
         }
@@ -197,9 +340,10 @@ public struct ModelVerifier: Sendable {
         }
         let files = status.values.sorted { pathBytesLess($0.path, $1.path) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        return VerificationReport(
+        let report = VerificationReport(
             reference: .init(kind: reference.kind, label: reference.label, signed: reference.isSigned, signer: signer),
             files: files, findings: findings.sorted(by: findingOrder), bytesHashed: bytesHashed, seconds: seconds)
+        return (report, listing)
     }
 
     private func sizeFinding(_ e: ExpectedFile, actual w: WalkedFile) -> Finding {
@@ -231,4 +375,30 @@ private func looseKey(_ path: String) -> String { path.precomposedStringWithCano
 func findingOrder(_ a: Finding, _ b: Finding) -> Bool {
     if a.severity != b.severity { return a.severity > b.severity }
     return pathBytesLess(a.path ?? "", b.path ?? "")
+}
+
+/// What a `model` argument names: a folder, a single file, or a Hugging Face cache snapshot.
+struct ModelTarget: Sendable {
+    /// The folder (a snapshot's canonical path) or file to check.
+    var path: String
+    /// Set when `path` is a cache snapshot: its links are followed inside the repository folder, its blob names checked.
+    var snapshot: HFCacheSnapshot?
+    var isFile: Bool
+
+    /// - Throws: ``WeightSealError/Code/io`` when nothing is at `model`.
+    init(_ model: String) throws(WeightSealError) {
+        var st = stat()
+        guard stat(model, &st) == 0 else {
+            throw WeightSealError(.io, "cannot read model folder \(model): no such file or folder")
+        }
+        isFile = (st.st_mode & S_IFMT) == S_IFREG
+        snapshot = isFile ? nil : HFCacheSnapshot.detect(path: model)
+        path = snapshot?.snapshotPath ?? model
+    }
+
+    /// `model.sig` inside the folder (beside a single file).
+    var defaultSignatureFile: String {
+        let folder = isFile ? (path as NSString).deletingLastPathComponent : path
+        return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
+    }
 }

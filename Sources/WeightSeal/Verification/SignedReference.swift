@@ -1,16 +1,28 @@
 import Foundation
 
-/// A signature file whose signature was checked, and the reference its payload holds (DESIGN §5.1–§5.2).
-///
-/// The payload is parsed only after its signature verified: a payload that fails its signature is not read further.
-public struct SignedReference: Sendable {
-    /// The files the signature covers; `nil` when the signature did not verify.
-    public var reference: Reference?
-    /// The weightseal manifest, when the payload is one (carries the signed license record).
-    public var manifest: ModelManifest?
-    /// Signature, trust and consistency findings; any failure means the reference must not be trusted.
-    public var findings: [Finding]
-    /// Who signed: key hint, certificate subject and identities, or a keyless signer's SANs.
+/// A reference whose signature verified and whose payload is consistent: the only signed input the file, license
+/// and mirror checks accept. It has no public initializer; ``SignedReference/load(signatureFile:trust:)`` makes it.
+public struct VerifiedReference: Sendable {
+    /// The files the signature covers.
+    public let reference: Reference
+    /// The weightseal manifest, when the payload is one (it carries the signed license record).
+    public let manifest: ModelManifest?
+    /// The signature file it came from.
+    public let label: String
+    /// Who signed, and for Sigstore bundles the issuer, log entries and verified times.
+    public let signer: SignerInfo
+
+    package init(reference: Reference, manifest: ModelManifest?, label: String, signer: SignerInfo) {
+        self.reference = reference
+        self.manifest = manifest
+        self.label = label
+        self.signer = signer
+    }
+}
+
+/// Who signed a reference, as far as the signature check established it.
+public struct SignerInfo: Sendable, Hashable {
+    /// Key description, certificate subject and SANs, or a keyless signer's SANs.
     public var signer: String?
     /// Sigstore keyless: the OIDC issuer the certificate names.
     public var issuer: String?
@@ -19,19 +31,72 @@ public struct SignedReference: Sendable {
     /// Sigstore: verified times and their sources.
     public var verifiedTimes: [VerificationReport.TimeInfo] = []
 
-    /// Whether the signature verified and the payload is consistent.
-    public var isVerified: Bool { reference != nil && !findings.contains { $0.severity == .failure } }
+    public init(signer: String? = nil, issuer: String? = nil, logEntries: [VerificationReport.LogEntryInfo] = [],
+                verifiedTimes: [VerificationReport.TimeInfo] = []) {
+        self.signer = signer
+        self.issuer = issuer
+        self.logEntries = logEntries
+        self.verifiedTimes = verifiedTimes
+    }
 
-    /// The report's reference block for this signature.
-    /// - Parameters:
-    ///   - label: the signature file, as the report names it.
-    ///   - kind: the reference kind, when the caller knows it better (default: this payload's).
-    public func referenceInfo(label: String, kind: Reference.Kind? = nil) -> VerificationReport.ReferenceInfo {
-        var info = VerificationReport.ReferenceInfo(kind: kind ?? reference?.kind, label: label, signed: true, signer: signer)
+    /// The report's reference block for a signature file `label` of `kind`.
+    func referenceInfo(label: String, kind: Reference.Kind?) -> VerificationReport.ReferenceInfo {
+        var info = VerificationReport.ReferenceInfo(kind: kind, label: label, signed: true, signer: signer)
         info.issuer = issuer
         info.logEntries = logEntries.isEmpty ? nil : logEntries
         info.verifiedTimes = verifiedTimes.isEmpty ? nil : verifiedTimes
         return info
+    }
+}
+
+/// An unsigned published reference (checksum file, Hub tree listing): it proves only that the files match the list.
+public struct UnsignedReference: Sendable {
+    /// The files listed; ``Reference/isSigned`` is always false.
+    public let reference: Reference
+
+    /// Wraps `reference`, marking it unsigned whatever it says.
+    public init(_ reference: Reference) {
+        var r = reference
+        r.isSigned = false
+        self.reference = r
+    }
+
+    /// A `SHA256SUMS`-style checksum file (GNU or BSD dialect).
+    /// - Throws: ``WeightSealError/Code/io``, ``WeightSealError/Code/malformedReference`` naming the line.
+    public init(checksumFile path: String) throws(WeightSealError) {
+        self.init(ChecksumFile.reference(entries: try ChecksumFile.load(file: path), label: path))
+    }
+
+    /// A Hub tree listing (`/api/models/{repo}/tree/{rev}?recursive=true` JSON).
+    /// - Throws: ``WeightSealError/Code/io``, ``WeightSealError/Code/malformedReference``.
+    public init(hfTreeListing path: String) throws(WeightSealError) {
+        self.init(try HFTree.load(file: path))
+    }
+}
+
+/// A signature file after its check (DESIGN §5.1–§5.2): a value, never thrown for a signature that says no.
+///
+/// The payload is parsed only after its signature verified: a payload that fails its signature is not read further.
+public struct SignedReference: Sendable {
+    /// The verified reference; `nil` when the signature did not verify or the payload is inconsistent.
+    public let verified: VerifiedReference?
+    /// Signature, trust and consistency findings; any failure means the reference must not be trusted.
+    public let findings: [Finding]
+    /// Who signed, as far as it was established (also for a rejected Sigstore bundle: whose certificate it carries).
+    public let signer: SignerInfo
+    /// The payload's kind, when it was read.
+    public let kind: Reference.Kind?
+
+    /// Whether the signature verified and the payload is consistent.
+    public var isVerified: Bool { verified != nil }
+    /// The files the signature covers, when verified.
+    public var reference: Reference? { verified?.reference }
+    /// The weightseal manifest, when verified and the payload is one.
+    public var manifest: ModelManifest? { verified?.manifest }
+
+    /// The report's reference block for this signature file.
+    public func referenceInfo(label: String) -> VerificationReport.ReferenceInfo {
+        signer.referenceInfo(label: label, kind: kind)
     }
 
     /// Reads a signature file (Sigstore bundle JSON), verifies it with `trust`, then parses the signed in-toto
@@ -50,10 +115,10 @@ public struct SignedReference: Sendable {
         let bundle = try SigstoreBundle.parse(data, label: signatureFile)
         switch await BundleVerifier.verify(bundle, trust: trust) {
         case .rejected(let findings):
-            return SignedReference(reference: nil, manifest: nil, findings: findings, signer: nil)
+            return SignedReference(verified: nil, findings: findings, signer: SignerInfo(), kind: nil)
         case .verified(let verified):
             return try fromPayload(verified.payload, type: verified.payloadType, label: signatureFile,
-                                   notes: verified.notes, signer: verified.signer)
+                                   notes: verified.notes, signer: SignerInfo(signer: verified.signer))
         }
     }
 
@@ -63,38 +128,43 @@ public struct SignedReference: Sendable {
             throw WeightSealError(.unsupportedFormat, "\(label): the bundle holds a message signature over one file, not a signed model manifest; check it with `weightseal verify-bundle`")
         }
         let result = await SigstoreVerifier.verify(contents, artifact: .payloadCheckedByCaller, policy: policy)
-        var signed: SignedReference
-        if result.isVerified, let payload = result.payload {
-            signed = try fromPayload(payload.bytes, type: payload.type, label: label,
-                                     notes: result.findings, signer: result.signer)
-        } else {
-            signed = SignedReference(reference: nil, manifest: nil, findings: result.findings, signer: result.signer)
+        let signer = SignerInfo(
+            signer: result.signer, issuer: result.issuer,
+            logEntries: result.logEntries.map {
+                .init(log: $0.logURL, logIndex: $0.logIndex, integratedTime: $0.integratedTime.map(rfc3339))
+            },
+            verifiedTimes: result.verifiedTimes.map { .init(time: rfc3339($0.time), source: $0.source, authority: $0.authority) })
+        guard result.isVerified, let payload = result.payload else {
+            return SignedReference(verified: nil, findings: result.findings, signer: signer, kind: nil)
         }
-        signed.issuer = result.issuer
-        signed.logEntries = result.logEntries.map {
-            .init(log: $0.logURL, logIndex: $0.logIndex, integratedTime: $0.integratedTime.map(rfc3339))
-        }
-        signed.verifiedTimes = result.verifiedTimes.map { .init(time: rfc3339($0.time), source: $0.source, authority: $0.authority) }
-        return signed
+        return try fromPayload(payload.bytes, type: payload.type, label: label, notes: result.findings, signer: signer)
     }
 
     static func fromPayload(_ payload: [UInt8], type: String, label: String, notes: [Finding],
-                            signer: String?) throws(WeightSealError) -> SignedReference {
+                            signer: SignerInfo) throws(WeightSealError) -> SignedReference {
         guard type == "application/vnd.in-toto+json" else {
             throw WeightSealError(.unsupportedFormat, "\(label): payload type \(type) is not an in-toto Statement")
         }
         let predicateType = try peekPredicateType(payload, label: label)
+        let reference: Reference
+        let manifest: ModelManifest?
+        let findings: [Finding]
         switch predicateType {
         case ModelManifest.predicateType:
-            let (manifest, findings) = try ModelManifest.parseStatement(payload, label: label)
-            return SignedReference(reference: manifest.reference(label: label, isSigned: true), manifest: manifest,
-                                   findings: notes + findings, signer: signer)
+            let parsed = try ModelManifest.parseStatement(payload, label: label)
+            (manifest, findings) = (parsed.0, parsed.1)
+            reference = parsed.0.reference(label: label, isSigned: true)
         case OMSFormat.predicateType, OMSFormat.legacyPredicateType:
-            let (reference, findings) = try OMSFormat.reference(fromPayload: payload, label: label)
-            return SignedReference(reference: reference, manifest: nil, findings: notes + findings, signer: signer)
+            let parsed = try OMSFormat.reference(fromPayload: payload, label: label)
+            (reference, manifest, findings) = (parsed.0, nil, parsed.1)
         default:
             throw WeightSealError(.unsupportedFormat, "\(label): predicate type \(predicateType) is not supported")
         }
+        let all = notes + findings
+        // An inconsistent payload (a root that does not match its files, say) is never handed on as verified.
+        let verified = all.contains { $0.severity == .failure }
+            ? nil : VerifiedReference(reference: reference, manifest: manifest, label: label, signer: signer)
+        return SignedReference(verified: verified, findings: all, signer: signer, kind: reference.kind)
     }
 
     private struct Peek: Decodable {

@@ -1,18 +1,30 @@
 /// What the caller requires of a verification, beyond what the signed reference says (DESIGN §5.3).
 ///
 /// The reference's own rules (ignore paths, symlink rule) always apply; nothing here can loosen them, except the
-/// documented Hugging Face cache layout, which follows `../../blobs/<id>` links inside the repository folder.
+/// documented Hugging Face cache layout, which follows `../../blobs/<id>` links inside the repository folder. Engine
+/// settings (threads) are not policy: they are ``HashingSettings``.
 public struct VerificationPolicy: Sendable {
     /// Report files the reference does not list as notes instead of failures (`--ignore-unsigned-files`).
     public var ignoreUnsignedFiles: Bool
-    /// Worker threads for hashing; `nil` means all active cores.
-    public var jobs: Int?
-    /// For a Hugging Face cache snapshot: the `models--ORG--NAME` folder that its symlinks may point into.
-    public var cacheRepositoryFolder: String?
+    /// Also run the format checks (DESIGN §7); their problems fail the verdict (`--strict`), and incomplete license
+    /// metadata becomes a failure.
+    public var strict: Bool
+    /// The licenses the caller accepts (`--license-policy`, `--allow-license`); `nil` accepts any.
+    public var licensePolicy: LicensePolicy?
 
-    public init(ignoreUnsignedFiles: Bool = false, jobs: Int? = nil, cacheRepositoryFolder: String? = nil) {
+    public init(ignoreUnsignedFiles: Bool = false, strict: Bool = false, licensePolicy: LicensePolicy? = nil) {
         self.ignoreUnsignedFiles = ignoreUnsignedFiles
+        self.strict = strict
+        self.licensePolicy = licensePolicy
+    }
+}
+
+/// How the hashing engine runs: no effect on any verdict.
+public struct HashingSettings: Sendable {
+    /// Worker threads; `nil` means all active cores.
+    public var jobs: Int?
+
+    public init(jobs: Int? = nil) {
         self.jobs = jobs
-        self.cacheRepositoryFolder = cacheRepositoryFolder
     }
 }

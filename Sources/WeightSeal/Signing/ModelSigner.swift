@@ -1,0 +1,161 @@
+import Foundation
+import X509
+#if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Signs a model, whole flow, as the `sign` command does (DESIGN §3–§4): one walk of the folder, license
+/// declarations read from it (refused when they disagree without a publisher's choice), every byte hashed once, the
+/// manifest wrapped in an in-toto Statement, signed in a DSSE envelope and returned as a Sigstore bundle v0.3.
+///
+/// Writes nothing: the caller writes ``SignedModel/bundle`` where it wants (``AtomicFile/write(_:to:)``).
+///
+/// ```swift
+/// let signer = ModelSigner(options: .init(format: .weightseal))
+/// let signed = try await signer.sign(model: "path/to/model", key: try SigningKey.load(file: "release.key"))
+/// try AtomicFile.write(try signed.bundle.jsonData(), to: "path/to/model/model.sig")
+/// ```
+public struct ModelSigner: Sendable {
+    /// The signed payload's format.
+    public enum Format: String, Sendable, CaseIterable {
+        /// weightseal manifest v1: files, chunk digests, Merkle root, license record (`docs/formats/manifest-v1.md`).
+        case weightseal
+        /// OpenSSF Model Signing v1.0 (`docs/formats/oms.md`).
+        case oms
+    }
+
+    /// What the signature records.
+    public struct Options: Sendable {
+        public var format: Format
+        /// weightseal: files larger than this list a SHA-256 per chunk of this many bytes.
+        public var chunkSize: UInt64
+        /// oms: sign shards of this many bytes (method `shards`) instead of whole files.
+        public var shardSize: UInt64?
+        /// Relative paths left out besides the defaults (exact paths; a folder covers all below it).
+        public var ignorePaths: [String]
+        /// `.withinRoot` covers symlinks that stay inside the folder; `.reject` refuses to sign a folder with one.
+        public var symlinks: Reference.SymlinkRule
+        /// Model name recorded (default: the folder's name).
+        public var modelName: String?
+        /// The publisher's SPDX expression, recorded as their choice when the declarations disagree.
+        public var license: String?
+
+        public init(format: Format = .weightseal, chunkSize: UInt64 = ModelManifest.defaultChunkSize,
+                    shardSize: UInt64? = nil, ignorePaths: [String] = [], symlinks: Reference.SymlinkRule = .reject,
+                    modelName: String? = nil, license: String? = nil) {
+            self.format = format
+            self.chunkSize = chunkSize
+            self.shardSize = shardSize
+            self.ignorePaths = ignorePaths
+            self.symlinks = symlinks
+            self.modelName = modelName
+            self.license = license
+        }
+    }
+
+    /// A signed model: the bundle to write and what it covers.
+    public struct SignedModel: Sendable {
+        /// The signature file's content.
+        public var bundle: SigstoreBundle
+        /// Files covered.
+        public var files: Int
+        /// Bytes covered (and hashed).
+        public var bytes: UInt64
+        /// The Merkle root (weightseal format).
+        public var root: String?
+        /// Warnings and notes for the publisher: portability of names, unreadable license metadata.
+        public var warnings: [Finding]
+    }
+
+    public var options: Options
+    public var hashing: HashingSettings
+
+    public init(options: Options = .init(), hashing: HashingSettings = .init()) {
+        self.options = options
+        self.hashing = hashing
+    }
+
+    /// Signs `model` (a folder; with the OMS format also a single file).
+    ///
+    /// - Parameters:
+    ///   - key: the private key.
+    ///   - certificateChain: the signing certificate first, then intermediates, to carry in the bundle; the key must
+    ///     match the first.
+    ///   - signatureFile: where the caller will write the bundle; when inside the folder it is left out.
+    ///   - progress: hashing progress, about ten times a second.
+    /// - Throws: ``WeightSealError``: `invalidPath` (a file that cannot be covered), `emptyModel`, `licenseConflict`,
+    ///   `invalidArgument` (a key that does not match the certificate, an option out of range), `io`.
+    public func sign(model: String, key: SigningKey, certificateChain: [Certificate]? = nil, signatureFile: String? = nil,
+                     progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> SignedModel {
+        if let first = certificateChain?.first, !key.matches(certificate: first) {
+            throw WeightSealError(.invalidArgument, "the private key does not match the public key of the signing certificate")
+        }
+        if options.shardSize != nil && options.format != .oms {
+            throw WeightSealError(.invalidArgument, "a shard size goes with the OMS format")
+        }
+        var builder = ManifestBuilder()
+        builder.chunkSize = options.chunkSize
+        builder.extraIgnorePaths = options.ignorePaths
+        let out = signatureFile ?? (model as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
+        if let rel = ModelPath.relative(of: out, inside: model), rel != ManifestBuilder.defaultSignatureFile {
+            builder.extraIgnorePaths.append(rel)
+        }
+        builder.symlinks = options.symlinks
+        builder.jobs = hashing.jobs
+        if let name = options.modelName { builder.model = .init(name: name) }
+
+        let payload: [UInt8]
+        let files: Int, bytes: UInt64, root: String?, warnings: [Finding]
+        switch options.format {
+        case .weightseal:
+            // One walk serves the license declarations and the hashing.
+            let listed = try builder.listFiles(root: model)
+            let (record, notes) = try LicenseResolver.resolve(files: listed.files, publisherChoice: options.license)
+            builder.license = record
+            let (manifest, portability) = try await builder.build(root: model, listed: listed, progress: progress)
+            payload = try manifest.statementJSON()
+            (files, bytes, root, warnings) = (manifest.files.count, manifest.files.reduce(0) { $0 + $1.size }, manifest.root,
+                                              notes + portability)
+        case .oms:
+            let oms = try await omsStatement(model: model, builder: builder, progress: progress)
+            payload = oms.statement
+            (files, bytes, root, warnings) = (oms.files, oms.bytes, nil, oms.warnings)
+        }
+        let bundle = try BundleSigner.sign(payload: payload, payloadType: "application/vnd.in-toto+json",
+                                           key: key, certificateChain: certificateChain)
+        return SignedModel(bundle: bundle, files: files, bytes: bytes, root: root, warnings: warnings)
+    }
+
+    /// Hashes the folder (or single file) for an OMS v1.0 Statement: whole files, or shards.
+    private func omsStatement(model: String, builder: ManifestBuilder,
+                              progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError)
+        -> (statement: [UInt8], files: Int, bytes: UInt64, warnings: [Finding]) {
+        let shard = options.shardSize
+        var st = stat()
+        let isFile = stat(model, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+        let files: [WalkedFile]
+        var warnings = [Finding]()
+        if isFile {
+            files = [WalkedFile(path: ".", fsPath: model, size: UInt64(st.st_size), viaSymlink: false)]
+        } else {
+            (files, warnings) = try builder.listFiles(root: model)
+        }
+        let requests = files.map { HashRequest(path: $0.fsPath, size: $0.size, wholeFile: shard == nil, chunkSize: shard) }
+        let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
+        var hashed = [OMSFormat.HashedFile]()
+        for (f, r) in zip(files, results) {
+            if let error = r.error { throw WeightSealError(.io, "cannot hash \(ModelPath.quoted(f.path)): \(error.message)") }
+            hashed.append(OMSFormat.HashedFile(path: f.path, size: f.size, sha256: r.sha256, shards: r.chunks))
+        }
+        // OMS verifiers apply their own defaults (.git, .gitignore, .gitattributes, .github): record the rest.
+        let omsDefaults: Set<String> = [".git", ".gitignore", ".gitattributes", ".github"]
+        let recorded = isFile ? [] : builder.ignorePaths.filter { !omsDefaults.contains($0) }
+        let name = builder.model?.name ?? URL(fileURLWithPath: model).standardizedFileURL.lastPathComponent
+        let statement = try OMSFormat.statement(files: hashed, shardSize: shard, modelName: name, ignorePaths: recorded,
+                                                allowSymlinks: builder.symlinks == .withinRoot)
+        return (statement, files.count, files.reduce(0) { $0 + $1.size }, warnings)
+    }
+}
