@@ -88,7 +88,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["WeightSeal", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["WeightSeal", "WeightSealCLI", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

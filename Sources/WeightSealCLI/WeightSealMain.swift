@@ -7,9 +7,20 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs the command line: parses, runs, and maps outcomes to exit statuses
-/// (0 done, 1 rejected, 2 could not run, 64 usage).
+/// Runs the command line: parses, runs, and maps every outcome to an exit status, here and nowhere else.
 public enum WeightSealMain {
+    /// The exit statuses (docs/cli.md).
+    public enum Status: Int32 {
+        /// Verified, done, nothing wrong.
+        case ok = 0
+        /// Verification ran and rejected (every finding is listed); `inspect` and `audit` reported a problem.
+        case rejected = 1
+        /// Could not run: unreadable or malformed input, I/O error, unsupported format, and any error nobody foresaw.
+        case couldNotRun = 2
+        /// Usage error (argument-parser's `EX_USAGE`).
+        case usage = 64
+    }
+
     public static func run() async -> Never {
         do {
             var command = try WeightSealCommand.parseAsRoot()
@@ -18,12 +29,34 @@ public enum WeightSealMain {
             } else {
                 try command.run()
             }
-            exit(0)
-        } catch let error as WeightSealError {
-            printError("weightseal: error: \(error.message)")
-            exit(2)
+            exit(Status.ok.rawValue)
         } catch {
-            WeightSealCommand.exit(withError: error)
+            exit(status(for: error))
+        }
+    }
+
+    /// The status for an error thrown by parsing or by a command, after printing what the user must see.
+    static func status(for error: any Error) -> Int32 {
+        switch error {
+        case let error as WeightSealError:
+            printError("weightseal: error: \(error.message)")
+            return Status.couldNotRun.rawValue
+        case let code as ExitCode:
+            // Commands throw ExitCode(1) for a verdict they already printed.
+            return code.rawValue
+        default:
+            // Usage errors, --help and --version are argument-parser's (64, 0); it maps everything else to 1, which
+            // here means "rejected": an error nobody foresaw could not run, so it is 2.
+            let code = WeightSealCommand.exitCode(for: error)
+            if code == .failure {
+                printError("weightseal: error: \(WeightSealCommand.message(for: error))")
+                return Status.couldNotRun.rawValue
+            }
+            let message = WeightSealCommand.fullMessage(for: error)
+            if !message.isEmpty {
+                if code == .success { printOut(message) } else { printError(message) }
+            }
+            return code.rawValue
         }
     }
 }
