@@ -64,19 +64,20 @@ public struct LicensePolicy: Sendable, Hashable, Codable {
     /// - Throws: ``WeightSealError/Code/invalidArgument`` naming `label` for JSON that is not an object with only
     ///   `allow`/`deny` string arrays, or for a bad entry.
     public init(json: [UInt8], label: String) throws(WeightSealError) {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(json)) } catch {
-            throw WeightSealError(.invalidArgument, "license policy \(ModelPath.quoted(label)) is not JSON", cause: error)
+        let object: StrictJSON
+        do { object = try StrictJSON.parse(json, maxValues: Limits.maxJSONValues(forBytes: json.count)) } catch {
+            throw WeightSealError(.invalidArgument, "license policy \(ModelPath.quoted(label)) is not JSON: \(error.message)")
         }
-        guard let dict = object as? [String: Any] else {
+        guard let members = object.objectMembers else {
             throw WeightSealError(.invalidArgument, "license policy \(ModelPath.quoted(label)) is not a JSON object")
         }
-        for key in dict.keys where key != "allow" && key != "deny" {
+        for (key, _) in members where key != "allow" && key != "deny" {
             throw WeightSealError(.invalidArgument, "license policy \(ModelPath.quoted(label)) has unknown key \(ModelPath.quoted(key)); only \"allow\" and \"deny\"")
         }
         func list(_ key: String) throws(WeightSealError) -> [String] {
-            guard let value = dict[key] else { return [] }
-            guard let strings = value as? [String] else {
+            guard let value = object[key] else { return [] }
+            guard case .array(let items) = value, let strings = Optional(items.compactMap(\.stringValue)),
+                  strings.count == items.count else {
                 throw WeightSealError(.invalidArgument, "license policy \(ModelPath.quoted(label)): \"\(key)\" must be an array of strings")
             }
             return strings

@@ -35,15 +35,21 @@ public enum HFTree {
         guard data.count <= Limits.maxJSONBytes else {
             throw WeightSealError(.limitExceeded, "tree listing \(label) is \(data.count) bytes; the limit is \(Limits.maxJSONBytes)")
         }
-        let entries: [Entry]
+        let json: StrictJSON
         do {
-            entries = try JSONDecoder().decode([Entry].self, from: Data(data))
-        } catch let error as DecodingError {
-            throw WeightSealError(.malformedReference,
-                "tree listing \(label) is not a Hub tree listing (a JSON array of {type, path, size, oid, lfs?}): "
-                + describe(error), cause: error)
+            json = try StrictJSON.parse(data, maxValues: Limits.maxJSONValues(forBytes: data.count))
         } catch {
-            throw WeightSealError(.malformedReference, "tree listing \(label) is not valid JSON", cause: error)
+            throw WeightSealError(error.reason == .limit ? .limitExceeded : .malformedReference,
+                                  "tree listing \(label) is not valid JSON: \(error.message)")
+        }
+        guard case .array(let items) = json else {
+            throw WeightSealError(.malformedReference,
+                "tree listing \(label) is not a Hub tree listing (a JSON array of {type, path, size, oid, lfs?}): it is a JSON \(json.typeName)")
+        }
+        var entries = [Entry]()
+        entries.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            entries.append(try Entry(item, at: "tree listing \(label) entry \(index)"))
         }
         guard entries.count <= Limits.maxFiles else {
             throw WeightSealError(.limitExceeded, "tree listing \(label) lists more than \(Limits.maxFiles) entries")
@@ -95,29 +101,44 @@ public enum HFTree {
         return try parse(data, label: path)
     }
 
-    struct Entry: Decodable {
+    struct Entry {
         var type: String
         var path: String
         var size: UInt64?
         var oid: String?
         var lfs: LFS?
+
+        /// Reads one entry; a member of the wrong type is an error naming it (`size` a non-negative integer).
+        init(_ json: StrictJSON, at: String) throws(WeightSealError) {
+            guard json.objectMembers != nil else { throw WeightSealError(.malformedReference, "\(at) is not an object") }
+            func string(_ key: String, in object: StrictJSON) throws(WeightSealError) -> String? {
+                guard let v = object[key] else { return nil }
+                guard let s = v.stringValue else { throw WeightSealError(.malformedReference, "\(at): \(key) is not a string") }
+                return s
+            }
+            func integer(_ key: String, in object: StrictJSON) throws(WeightSealError) -> UInt64? {
+                guard let v = object[key] else { return nil }
+                guard let n = v.unsignedInteger else {
+                    throw WeightSealError(.malformedReference, "\(at): \(key) is not a non-negative integer")
+                }
+                return n
+            }
+            guard let type = try string("type", in: json) else { throw WeightSealError(.malformedReference, "\(at): missing type") }
+            guard let path = try string("path", in: json) else { throw WeightSealError(.malformedReference, "\(at): missing path") }
+            self.type = type
+            self.path = path
+            size = try integer("size", in: json)
+            oid = try string("oid", in: json)
+            if let l = json["lfs"] {
+                guard let oid = try string("oid", in: l) else { throw WeightSealError(.malformedReference, "\(at): missing lfs.oid") }
+                guard let size = try integer("size", in: l) else { throw WeightSealError(.malformedReference, "\(at): missing lfs.size") }
+                lfs = LFS(oid: oid, size: size)
+            }
+        }
     }
 
-    struct LFS: Decodable {
+    struct LFS {
         var oid: String
         var size: UInt64
-    }
-
-    private static func describe(_ error: DecodingError) -> String {
-        func where_(_ path: [any CodingKey]) -> String {
-            path.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-        }
-        switch error {
-        case .keyNotFound(let key, let ctx): return "missing \(key.stringValue) at \(where_(ctx.codingPath))"
-        case .typeMismatch(_, let ctx): return "wrong type at \(where_(ctx.codingPath)): \(ctx.debugDescription)"
-        case .valueNotFound(_, let ctx): return "null at \(where_(ctx.codingPath))"
-        case .dataCorrupted(let ctx): return "\(ctx.debugDescription) \(where_(ctx.codingPath))"
-        @unknown default: return "\(error)"
-        }
     }
 }

@@ -60,4 +60,9 @@ public enum Limits {
     /// Most JSON values in one Sigstore bundle, trusted root, Rekor entry body or in-toto Statement read for a
     /// subject check (real ones hold tens; a million empty arrays would otherwise cost 15 bytes of memory per byte).
     public static let maxSigstoreJSONValues = 100_000
+
+    /// Most JSON values read from a trusted document of `bytes` bytes that grows with its content (a Hub tree
+    /// listing, a license policy): 100,000 plus one per 16 bytes, so a document of tiny values (`[[],[],…]`) cannot
+    /// cost more than a small multiple of its size in memory.
+    public static func maxJSONValues(forBytes bytes: Int) -> Int { maxSigstoreJSONValues + bytes / 16 }
 }
