@@ -1,6 +1,11 @@
 import Foundation
 import Testing
 @testable import WeightSeal
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Builds GGUF files byte by byte (ggml docs/gguf.md layout).
 struct GGUFBuilder {
@@ -122,8 +127,12 @@ struct GGUFBuilder {
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("magic.gguf", Array("GGML....".utf8))) }
         let badType = GGUFBuilder(kv: [("k", .raw(type: 13, bytes: [0, 0, 0, 0]))])
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("t.gguf", badType.bytes())) }
+        // A repeated key is kept apart with both values (readers disagree on which counts) and reported by checkTensors.
         let dup = GGUFBuilder(kv: [("k", .u8(1)), ("k", .u8(2))])
-        #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("d.gguf", dup.bytes())) }
+        let dupHeader = try GGUFFile.read(path: fx.write("d.gguf", dup.bytes()))
+        #expect(dupHeader.metadata["k"] == nil)
+        #expect(dupHeader.repeatedKeys == ["k": [.unsigned(1), .unsigned(2)]])
+        #expect(fx.inspect("d.gguf").findings.map(\.message) == ["metadata key \"k\" appears 2 times, and readers keep different values"])
         let badBool = GGUFBuilder(kv: [("k", .raw(type: 7, bytes: [2]))])
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("b.gguf", badBool.bytes())) }
     }
@@ -146,6 +155,120 @@ struct GGUFBuilder {
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try GGUFFile.read(path: fx.write("sa.gguf", shortArray.bytes())) }
         let f = fx.inspect("kv.gguf")
         #expect(f.findings.map(\.kind) == [.formatLimitExceeded])
+    }
+
+    // MARK: - FIELD-CASES-2 G09: general.alignment
+
+    /// `mkgguf.py`: two F32 tensors a=[1,2,3,4] at 0 and b=[5,6,7,8] at `bOffset`; `general.name` padded so that the
+    /// tensor-info block ends 16 bytes past a 32-byte boundary; data padded to the declared alignment (32 when absent
+    /// or 0). `alignment` nil omits the key. Large padding is left as a hole (a sparse file).
+    static func mkgguf(_ fx: FormatFixture, _ name: String, alignment: (GGUFBuilder.V, UInt64)?, license: String? = nil,
+                       bOffset: UInt64 = 16) -> (path: String, dataStart: UInt64) {
+        func head(_ n: Int) -> [UInt8] {
+            var kv: [(String, GGUFBuilder.V)] = [("general.architecture", .string("llama")), ("general.name", .string(String(repeating: "t", count: n)))]
+            if let license { kv.append(("general.license", .string(license))) }
+            if let a = alignment { kv.append(("general.alignment", a.0)) }
+            var out: [UInt8] = Array("GGUF".utf8) + FormatFixture.le32(3) + FormatFixture.le64(2) + FormatFixture.le64(UInt64(kv.count))
+            for (k, v) in kv {
+                let (t, b) = GGUFBuilder.value(v)
+                out += GGUFBuilder.str(k) + FormatFixture.le32(t) + b
+            }
+            for (i, t) in ["a", "b"].enumerated() {
+                out += GGUFBuilder.str(t) + FormatFixture.le32(1) + FormatFixture.le64(4) + FormatFixture.le32(0) + FormatFixture.le64(i == 0 ? 0 : bOffset)
+            }
+            return out
+        }
+        let h = (1..<64).lazy.map(head).first { $0.count % 32 == 16 } ?? head(1)
+        let step = alignment.map { $0.1 > 0 ? $0.1 : 32 } ?? 32
+        let pad = (step - UInt64(h.count) % step) % step
+        let dataStart = UInt64(h.count) + pad
+        func f32s(_ xs: [Float]) -> [UInt8] { xs.flatMap { FormatFixture.le32($0.bitPattern) } }
+        let data = f32s([1, 2, 3, 4]) + [UInt8](repeating: 0, count: Int(bOffset) - 16) + f32s([5, 6, 7, 8])
+        let path = fx.write(name, h)
+        let fd = open(path, O_WRONLY)
+        _ = data.withUnsafeBytes { pwrite(fd, $0.baseAddress, data.count, off_t(dataStart)) }
+        close(fd)
+        return (path, dataStart)
+    }
+
+    @Test("G09: a declared alignment of 16 places data at 208, not at the 224 a reader ignoring it would use")
+    func g09Align16() throws {
+        let fx = FormatFixture()
+        let (path, start) = Self.mkgguf(fx, "align16.gguf", alignment: (.u32(16), 16))
+        #expect(start == 208)
+        let h = try GGUFFile.read(path: path)
+        #expect(h.alignment == 16)
+        #expect(h.alignmentIssue == nil)
+        #expect(h.dataOffset == 208)
+        #expect(h.tensors.map(\.offset) == [0, 16])  // a at [208, 224), b at [224, 240)
+        #expect(fx.inspect("align16.gguf").findings.isEmpty)
+        #expect((try? BoundedFile(path: path))?.size == 240)
+    }
+
+    @Test("G09: no general.alignment means 32: data at 192; b at 16 is then misaligned (the script's note)")
+    func g09AlignNone() throws {
+        let fx = FormatFixture()
+        let valid = Self.mkgguf(fx, "align-none.gguf", alignment: nil, bOffset: 32)
+        #expect(valid.dataStart == 192)
+        #expect(try GGUFFile.read(path: valid.path).dataOffset == 192)
+        #expect(fx.inspect("align-none.gguf").findings.isEmpty)
+        _ = Self.mkgguf(fx, "align-none-b16.gguf", alignment: nil)
+        #expect(fx.inspect("align-none-b16.gguf").findings.map(\.message) == ["tensor \"b\" offset 16 is not a multiple of the alignment 32"])
+    }
+
+    @Test("G09: alignment 0, 24, INT32, UINT64, repeated: one named finding each, tensors not placed with a guess")
+    func g09BadAlignments() throws {
+        let fx = FormatFixture()
+        let cases: [(String, GGUFBuilder.V, UInt64, [String])] = [
+            ("align0.gguf", .u32(0), 0, ["general.alignment 0 is invalid"]),
+            ("align24.gguf", .u32(24), 24,
+             ["general.alignment 24 is not a power of two (the GGUF spec asks for a multiple of 8, but llama.cpp and gguf-py refuse it)"]),
+            ("align-i32.gguf", .i32(16), 16, ["general.alignment must be UINT32, found INT32"]),
+            ("align-u64.gguf", .u64(16), 16, ["general.alignment must be UINT32, found UINT64"]),
+            ("align-u8.gguf", .u8(16), 16, ["general.alignment must be UINT32, found UINT8"]),
+            ("align-str.gguf", .string("16"), 16, ["general.alignment must be UINT32, found STRING"]),
+        ]
+        for (name, value, step, messages) in cases {
+            _ = Self.mkgguf(fx, name, alignment: (value, step))
+            let f = fx.inspect(name).findings
+            #expect(f.map(\.message) == messages, "\(name)")
+            #expect(f.map(\.kind) == [.formatInvalid], "\(name)")
+            #expect(f.map(\.severity) == [.failure], "\(name)")
+            #expect(f.map(\.path) == [name], "\(name)")
+        }
+        #expect(try GGUFFile.read(path: fx.root + "/align-i32.gguf").alignmentIssue == .wrongType("INT32"))
+        #expect(try GGUFFile.read(path: fx.root + "/align0.gguf").alignmentIssue == .zero)
+        // A repeated key: named, and general.alignment has no one value.
+        var twice = GGUFBuilder(kv: [("general.alignment", .u32(32)), ("general.alignment", .u32(16))])
+        twice.tensors = [(name: "a", dims: [8], type: 0, offset: 0)]
+        twice.data = [UInt8](repeating: 0, count: 32)
+        fx.write("twice.gguf", twice.bytes())
+        #expect(fx.inspect("twice.gguf").findings.map(\.message) == [
+            "metadata key \"general.alignment\" appears 2 times, and readers keep different values",
+            "general.alignment appears 2 times",
+        ])
+    }
+
+    @Test("G09: alignment 2^30 in a 1 GiB sparse file: the cap is named, within well under a second, nothing padded is read")
+    func g09AlignHuge() throws {
+        let fx = FormatFixture()
+        let clock = ContinuousClock()
+        let (path, start) = Self.mkgguf(fx, "align-huge.gguf", alignment: (.u32(1 << 30), 1 << 30), license: "mit")
+        #expect(start == 1 << 30)
+        var f: [Finding] = []
+        var scan = LicenseScan()
+        let elapsed = clock.measure {
+            f = fx.inspect("align-huge.gguf").findings
+            scan = LicenseScanner.scan(root: fx.root, paths: ["align-huge.gguf"])
+        }
+        #expect(elapsed < .milliseconds(500))
+        #expect(f.map(\.message) == ["general.alignment 1073741824 exceeds the cap of 1048576 bytes (Limits.maxGGUFAlignment); tensors not checked"])
+        #expect(f.map(\.kind) == [.formatLimitExceeded])
+        #expect(f.map(\.severity) == [.warning])
+        #expect(try GGUFFile.read(path: path).alignmentIssue == .aboveCap(1 << 30))
+        // The license path reads the key/values only, whatever the alignment.
+        #expect(scan.declarations == [LicenseDeclaration(path: "align-huge.gguf", field: "general.license", value: "mit")])
+        #expect(scan.notes.isEmpty)
     }
 
     @Test("tensor data outside the file, misaligned or overlapping is reported")

@@ -158,6 +158,26 @@ struct LicenseScannerTests {
         #expect(scan.notes.allSatisfy { $0.kind == .licenseUnreadable && $0.severity == .warning })
     }
 
+    /// The license readers use the format parsers' results (one parser per format): a repeated GGUF license key is
+    /// an ambiguity, not two declarations joined with AND; a non-string license value is named by its GGUF type; the
+    /// license scope reads no tensor infos, so a tensor count inspection refuses does not hide the license.
+    @Test func ggufThroughTheFormatsParser() throws {
+        let twice = F.gguf([("general.license", .string("mit")), ("general.architecture", .string("llama")),
+                            ("general.license", .string("llama3"))])
+        let number = F.gguf([("general.license", .uint32(3))])
+        var manyTensors = F.gguf([("general.license", .string("apache-2.0"))])
+        manyTensors.replaceSubrange(8..<16, with: [0, 0, 0, 0, 0, 1, 0, 0])  // 2^40 tensor infos claimed
+        let scan = try F.scan(["twice.gguf": twice, "number.gguf": number, "tensors.gguf": manyTensors])
+        #expect(scan.declarations == [.init(path: "tensors.gguf", field: "general.license", value: "apache-2.0")])
+        #expect(scan.ambiguities == [LicenseAmbiguity(path: "twice.gguf", field: "general.license", values: ["\"mit\"", "\"llama3\""],
+                                                      reason: "the metadata repeats the key")])
+        #expect(scan.notes.map(\.message) == ["\"number.gguf\": general.license holds a value of GGUF type UINT32, not a string"])
+        #expect(throws: WeightSealError(.licenseAmbiguous, "")) { try LicenseResolver.resolve(scan: scan, publisherChoice: "mit") }
+        let dir = try F.folder(["tensors.gguf": manyTensors])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(FormatInspector.inspectFile(root: dir.path, path: "tensors.gguf").findings.map(\.kind) == [.formatLimitExceeded])
+    }
+
     @Test func safetensorsMetadata() throws {
         let st = try F.safetensors(metadata: ["license": "mit", "modelspec.license": "MIT", "format": "pt"])
         let scan = try F.scan(["model.safetensors": st, "plain.safetensors": try F.safetensors(metadata: [:])])

@@ -149,7 +149,7 @@ import Darwin
         #expect(findings(FormatFixture.safetensors("[]", data: [])).first?.message == "invalid safetensors: header is not a JSON object")
         #expect(findings(FormatFixture.safetensors("{\"a\":", data: [])).first?.kind == .formatInvalid)
         let dup = findings(FormatFixture.safetensors("{" + Self.tensor("a", "F32", [1], 0, 4) + "," + Self.tensor("a", "F32", [1], 0, 4) + "}", data: [0, 0, 0, 0]))
-        #expect(dup.first?.message.contains("duplicate key \"a\"") == true)
+        #expect(dup.first?.message.contains("duplicate tensor name \"a\"") == true)
         let bad = findings(FormatFixture.safetensors(#"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1]},"__metadata__":{"n":1}}"#, data: [0, 0, 0, 0]))
         let messages = bad.map(\.message)
         #expect(messages.contains("tensor \"a\": shape has a non-integer or negative dimension"))
@@ -158,6 +158,120 @@ import Darwin
         let fx = FormatFixture()
         #expect(throws: WeightSealError(.unsupportedFormat, "")) { try SafetensorsFile.readHeader(path: fx.write("x.safetensors", [1, 2, 3])) }
         #expect(throws: WeightSealError(.io, "")) { try SafetensorsFile.readHeader(path: fx.root + "/absent.safetensors") }
+    }
+
+    // MARK: - FIELD-CASES-2 G07: repeated names and a misused __metadata__
+
+    /// `mkst.py NAME 'HEADER' N`: the header text byte for byte, padded with spaces, then N pattern bytes.
+    static func mkst(_ header: String, _ n: Int = 16) -> [UInt8] {
+        FormatFixture.safetensors(header, data: (0..<n).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) })
+    }
+
+    static let w2 = #""w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#
+    static let w4 = #""w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}"#
+
+    @Test("G07(a–c): a repeated tensor name is one finding naming it (decoded), not a coverage symptom")
+    func g07RepeatedTensorName() throws {
+        let dupMessage = "duplicate tensor name \"w\": the header has 2 entries for it, and readers keep different ones"
+        let a = findings(Self.mkst("{" + Self.w2 + "," + Self.w4 + "}"), name: "dup.safetensors")
+        #expect(a.map(\.message) == [dupMessage])
+        #expect(a.map(\.kind) == [.formatInvalid])
+        #expect(a.map(\.severity) == [.failure])
+        #expect(a.map(\.path) == ["dup.safetensors"])
+        let escaped = Self.w4.replacingOccurrences(of: #""w""#, with: #""\u0077""#)
+        let b = findings(Self.mkst("{" + Self.w2 + "," + escaped + "}"))
+        #expect(b.map(\.message) == [dupMessage])
+        let c = findings(Self.mkst("{" + Self.w4 + "," + Self.w2 + "}"))
+        #expect(c.map(\.message) == [dupMessage])
+        // The header keeps the first entry per name and names the repeat.
+        let fx = FormatFixture()
+        let h = try SafetensorsFile.readHeader(path: fx.write("c.safetensors", Self.mkst("{" + Self.w4 + "," + Self.w2 + "}")))
+        #expect(h.tensors == [SafetensorsTensor(name: "w", dtype: "F32", shape: [4], begin: 0, end: 16)])
+        #expect(h.repeatedTensorNames == ["w"])
+        // A field repeated inside one entry is named too.
+        let field = findings(Self.mkst(#"{"w":{"dtype":"F32","dtype":"I8","shape":[4],"data_offsets":[0,16]}}"#))
+        #expect(field.map(\.message) == ["tensor \"w\" repeats the field dtype"])
+    }
+
+    @Test("G07(d, e): an empty or absent __metadata__ is valid and declares no license")
+    func g07EmptyOrAbsentMetadata() throws {
+        let fx = FormatFixture()
+        fx.write("meta-empty.safetensors", Self.mkst(#"{"__metadata__":{},"# + Self.w4 + "}"))
+        fx.write("meta-none.safetensors", Self.mkst("{" + Self.w4 + "}"))
+        let r = fx.inspect(["meta-empty.safetensors", "meta-none.safetensors"])
+        #expect(r.findings.isEmpty)
+        let scan = LicenseScanner.scan(root: fx.root, paths: ["meta-empty.safetensors", "meta-none.safetensors"])
+        #expect(scan.declarations.isEmpty)
+        #expect(scan.notes.isEmpty)
+        #expect(scan.ambiguities.isEmpty)
+    }
+
+    @Test("G07(f): a __metadata__ value that is a list is a finding, and the license reader does not pick from it")
+    func g07MetadataList() throws {
+        let fx = FormatFixture()
+        fx.write("meta-list.safetensors", Self.mkst(#"{"__metadata__":{"license":["mit"]},"# + Self.w4 + "}"))
+        let f = fx.inspect("meta-list.safetensors").findings
+        #expect(f.map(\.message) == ["__metadata__ value \"license\" is an array, not a string"])
+        #expect(f.map(\.severity) == [.failure])
+        let scan = LicenseScanner.scan(root: fx.root, paths: ["meta-list.safetensors"])
+        #expect(scan.declarations.isEmpty)
+        #expect(scan.notes.map(\.kind) == [.licenseUnreadable])
+        #expect(scan.notes.map(\.message) == ["\"meta-list.safetensors\": __metadata__.license holds a JSON array, not a string"])
+    }
+
+    @Test("G07(g): the reserved name used as a tensor entry is named; its bytes are not called a hole")
+    func g07MetadataAsTensor() {
+        let f = findings(Self.mkst(#"{"__metadata__":{"dtype":"I32","shape":[2],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[2],"data_offsets":[8,16]}}"#))
+        #expect(f.map(\.message) == ["__metadata__ is reserved for a string-to-string map but holds a tensor entry (dtype, shape, data_offsets)"])
+        #expect(f.map(\.kind) == [.formatInvalid])
+    }
+
+    @Test("G07(h): two __metadata__ objects: inspect names both values, the license is ambiguous, sign refuses, verify fails")
+    func g07DuplicateMetadata() throws {
+        let header = #"{"__metadata__":{"license":"mit"},"# + Self.w4 + #","__metadata__":{"license":"llama3"}}"#
+        let fx = FormatFixture()
+        fx.write("model.safetensors", Self.mkst(header))
+        let f = fx.inspect("model.safetensors").findings
+        #expect(f.map(\.message) == ["duplicate __metadata__: the header has 2 __metadata__ objects, and readers keep different ones (__metadata__.license = \"mit\", \"llama3\")"])
+        #expect(f.map(\.kind) == [.formatInvalid])
+        let h = try SafetensorsFile.readHeader(path: fx.root + "/model.safetensors")
+        #expect(h.metadata.isEmpty)
+        #expect(h.repeatedMetadata == ["license": ["mit", "llama3"]])
+        #expect(h.metadataObjectCount == 2)
+
+        // The license reader uses the same parse: no declaration, one ambiguity naming file and field.
+        let scan = LicenseScanner.scan(root: fx.root, paths: ["model.safetensors"])
+        #expect(scan.declarations.isEmpty)
+        let ambiguity = LicenseAmbiguity(path: "model.safetensors", field: "__metadata__.license", values: ["\"mit\"", "\"llama3\""],
+                                         reason: "the header has 2 __metadata__ objects")
+        #expect(scan.ambiguities == [ambiguity])
+        #expect(ambiguity.message == "\"model.safetensors\": __metadata__.license is stated 2 times (\"mit\", \"llama3\"): the header has 2 __metadata__ objects; readers keep different ones, so the file declares no single license")
+
+        // (i) sign: exit 2 (a thrown error) naming file and field, with or without --license.
+        for choice in [nil, "mit"] as [String?] {
+            do {
+                _ = try LicenseResolver.resolve(scan: scan, publisherChoice: choice)
+                Issue.record("signing an ambiguous declaration must fail")
+            } catch {
+                #expect(error.code == .licenseAmbiguous)
+                #expect(error.message.hasPrefix("\"model.safetensors\": __metadata__.license is stated 2 times"))
+            }
+        }
+
+        // inspect's and verify's license check: a failure naming file and field, showing both values.
+        let signed = LicenseRecord(expression: "MIT", declarations: [.init(path: "model.safetensors", field: "__metadata__.license", value: "mit")], files: [])
+        let checked = LicenseCheck.check(signed: signed, scan: scan, signedPaths: ["model.safetensors"], policy: nil)
+        #expect(checked.map(\.kind) == [.licenseAmbiguous, .licenseMismatch])
+        #expect(checked.first?.severity == .failure)
+        #expect(checked.first?.path == "model.safetensors")
+        #expect(checked.first?.actual == "\"mit\", \"llama3\"")
+        #expect(LicenseCheck.check(signed: nil, scan: scan, signedPaths: ["model.safetensors"], policy: nil).map(\.kind) == [.licenseAmbiguous])
+
+        // A key repeated inside one __metadata__ is the same ambiguity.
+        fx.write("k.safetensors", Self.mkst(#"{"__metadata__":{"license":"mit","license":"mit"},"# + Self.w4 + "}"))
+        #expect(fx.inspect("k.safetensors").findings.map(\.message) == ["__metadata__ repeats a key, and readers keep different values: __metadata__.license = \"mit\", \"mit\""])
+        let k = LicenseScanner.scan(root: fx.root, paths: ["k.safetensors"])
+        #expect(k.ambiguities.map(\.reason) == ["__metadata__ repeats the key"])
     }
 
     @Test("the strict JSON reader keeps 64-bit integers exact and caps nesting")

@@ -21,13 +21,29 @@ public struct SafetensorsTensor: Sendable, Hashable, Codable {
 }
 
 /// The parsed header of a safetensors file (format: huggingface/safetensors README, "Format").
+///
+/// A header that repeats a name is ambiguous: Python's `json` and the reference library keep the last entry, other
+/// readers the first or refuse the file (FIELD-CASES-2 G07). Repeated names are therefore kept apart, never resolved.
 public struct SafetensorsHeader: Sendable, Hashable {
     /// The JSON header's length in bytes (the first 8 bytes, little-endian).
     public var headerLength: UInt64
-    /// The `__metadata__` string map (empty when absent).
+    /// The `__metadata__` string map (empty when absent): keys that appear once, with a string value.
     public var metadata: [String: String]
-    /// Tensor entries in header order. Entries whose shape is malformed are left out (and reported by inspection).
+    /// `__metadata__` keys that appear more than once (in one `__metadata__` object or across repeated ones), with
+    /// every value in header order (`nil` for a value that is not a string). None of them is in ``metadata``.
+    public var repeatedMetadata: [String: [String?]]
+    /// `__metadata__` keys that appear once with a value that is not a string, with its JSON type (`"array"`, ...).
+    public var nonStringMetadata: [String: String]
+    /// How many `__metadata__` objects the header has (more than one is ambiguous).
+    public var metadataObjectCount: Int
+    /// Tensor entries in header order, one per name (the first when a name repeats). Entries whose shape is
+    /// malformed are left out (and reported by inspection).
     public var tensors: [SafetensorsTensor]
+    /// Tensor names that appear more than once, in header order.
+    public var repeatedTensorNames: [String]
+    /// Some entries were left out of ``tensors`` (malformed, repeated, or `__metadata__` used as a tensor entry), so
+    /// which bytes belong to no tensor is unknown: holes and trailing bytes are not reported.
+    var coverageUnknown = false
     /// Absolute offset of the data section: `8 + headerLength`.
     public var dataStart: UInt64 { 8 &+ headerLength }
 }
@@ -73,7 +89,7 @@ public enum SafetensorsFile {
         }
         let dataLength = fileSize >= header.dataStart ? fileSize - header.dataStart : 0
         var ranged: [SafetensorsTensor] = []
-        var excluded = false
+        var excluded = header.coverageUnknown
         for t in header.tensors {
             let q = ModelPath.quoted(t.name)
             if t.begin > t.end {
@@ -129,7 +145,7 @@ public enum SafetensorsFile {
                 if t.begin != t.end || owner == nil { owner = t }
             }
         }
-        // A reversed or out-of-range tensor leaves the coverage unknown: report holes and tails only without one.
+        // A reversed, out-of-range or left-out entry leaves the coverage unknown: report holes and tails only without one.
         if cursor < dataLength, !excluded {
             invalid("\(dataLength - cursor) bytes after the last tensor (tensors end at byte \(cursor) of the \(dataLength)-byte data section)",
                     expected: String(header.dataStart &+ cursor), actual: String(fileSize))
@@ -137,8 +153,13 @@ public enum SafetensorsFile {
         return findings
     }
 
-    /// Parses the header: length checks, JSON, `__metadata__`, tensor entries. Malformed entries become findings.
-    static func parse(file: BoundedFile) throws(FormatError) -> (header: SafetensorsHeader, findings: [Finding], issues: [String]) {
+    /// The fields of a tensor entry; an object holding any of them under `__metadata__` is a misplaced tensor entry.
+    static let entryFields: Set<String> = ["dtype", "shape", "data_offsets"]
+
+    /// Parses the header: length checks, JSON, `__metadata__`, tensor entries. Malformed entries and repeated names
+    /// become `issues` (one message each, for findings); the parse fails only when the header is not a JSON object.
+    /// This is the one safetensors header parser: inspection and the license reader both use it.
+    static func parse(file: BoundedFile) throws(FormatError) -> (header: SafetensorsHeader, issues: [String]) {
         let lengthBytes = try file.readExactly(at: 0, count: 8, what: "the 8-byte header length")
         let n = littleEndian(lengthBytes)
         let room = file.size - 8
@@ -152,26 +173,61 @@ public enum SafetensorsFile {
         }
         if n < 2 { throw .invalid("header length \(n) is too small for a JSON object") }
         let bytes = try file.readExactly(at: 8, count: Int(n), what: "the JSON header")
-        guard case .object(let members) = try StrictJSON.parse(bytes) else { throw .invalid("header is not a JSON object") }
+        // Duplicate keys are kept so that they can be named here, with every value (G07).
+        guard case .object(let members) = try StrictJSON.parse(bytes, keepingDuplicateKeys: true) else {
+            throw .invalid("header is not a JSON object")
+        }
         var issues: [String] = []
-        var metadata: [String: String] = [:]
+        var metadataValues: [(key: String, value: StrictJSON)] = []
+        var metadataObjects = 0
+        var coverageUnknown = false
         var tensors: [SafetensorsTensor] = []
         tensors.reserveCapacity(members.count)
+        var nameCounts: [String: Int] = [:]
+        var repeatedNames: [String] = []
+        for (name, _) in members where name != "__metadata__" {
+            nameCounts[name, default: 0] += 1
+            if nameCounts[name] == 2 { repeatedNames.append(name) }
+        }
+        for name in repeatedNames {
+            issues.append("duplicate tensor name \(ModelPath.quoted(name)): the header has \(nameCounts[name] ?? 0) entries for it, and readers keep different ones")
+        }
+        if !repeatedNames.isEmpty { coverageUnknown = true }
+        var taken = Set<String>()
         for (name, value) in members {
             let q = ModelPath.quoted(name)
             if name == "__metadata__" {
-                guard case .object(let meta) = value else { issues.append("__metadata__ is a \(value.typeName), not an object"); continue }
-                for (k, v) in meta {
-                    if let s = v.stringValue { metadata[k] = s } else { issues.append("__metadata__ value \(ModelPath.quoted(k)) is a \(v.typeName), not a string") }
+                metadataObjects += 1
+                guard case .object(let meta) = value else {
+                    issues.append("__metadata__ is \(value.typeNameWithArticle), not an object")
+                    continue
                 }
+                if meta.contains(where: { entryFields.contains($0.0) }) {
+                    // A writer stored a tensor under the reserved name (safetensors#849): its bytes belong to no entry.
+                    issues.append("__metadata__ is reserved for a string-to-string map but holds a tensor entry (dtype, shape, data_offsets)")
+                    coverageUnknown = true
+                    continue
+                }
+                metadataValues += meta.map { (key: $0.0, value: $0.1) }
                 continue
             }
-            guard case .object(let fields) = value else { issues.append("entry \(q) is a \(value.typeName), not an object"); continue }
+            if !taken.insert(name).inserted { continue }  // a repeated name: reported above, only the first entry kept
+            guard case .object(let fields) = value else {
+                issues.append("entry \(q) is \(value.typeNameWithArticle), not an object")
+                coverageUnknown = true
+                continue
+            }
             var dtype: String?
             var shape: [UInt64]?
             var offsets: [UInt64]?
             var bad = false
+            var seenFields = Set<String>()
             for (k, v) in fields {
+                if entryFields.contains(k), !seenFields.insert(k).inserted {
+                    issues.append("tensor \(q) repeats the field \(k)")
+                    bad = true
+                    continue
+                }
                 switch k {
                 case "dtype":
                     dtype = v.stringValue
@@ -189,15 +245,46 @@ public enum SafetensorsFile {
                     break
                 }
             }
-            if bad { continue }
+            if bad { coverageUnknown = true; continue }
             guard let d = dtype, let s = shape, let o = offsets else {
                 issues.append("tensor \(q) lacks \(dtype == nil ? "dtype" : shape == nil ? "shape" : "data_offsets")")
+                coverageUnknown = true
                 continue
             }
             tensors.append(SafetensorsTensor(name: name, dtype: d, shape: s, begin: o[0], end: o[1]))
         }
-        let header = SafetensorsHeader(headerLength: n, metadata: metadata, tensors: tensors)
-        return (header, [], issues)
+
+        // __metadata__: a key stated twice (in one object or across repeated objects) has no one value.
+        var keyCounts: [String: Int] = [:]
+        for m in metadataValues { keyCounts[m.key, default: 0] += 1 }
+        var metadata: [String: String] = [:]
+        var nonString: [String: String] = [:]
+        var repeated: [String: [String?]] = [:]
+        var repeatedOrder: [String] = []
+        for m in metadataValues {
+            if keyCounts[m.key, default: 0] > 1 {
+                if repeated[m.key] == nil { repeatedOrder.append(m.key) }
+                repeated[m.key, default: []].append(m.value.stringValue)
+            } else if let s = m.value.stringValue {
+                metadata[m.key] = s
+            } else {
+                nonString[m.key] = m.value.typeName
+                issues.append("__metadata__ value \(ModelPath.quoted(m.key)) is \(m.value.typeNameWithArticle), not a string")
+            }
+        }
+        let shown = repeatedOrder.map { key in
+            "__metadata__.\(key) = " + (repeated[key] ?? []).map { $0.map(ModelPath.quoted) ?? "(not a string)" }.joined(separator: ", ")
+        }
+        if metadataObjects > 1 {
+            issues.append("duplicate __metadata__: the header has \(metadataObjects) __metadata__ objects, and readers keep different ones"
+                          + (shown.isEmpty ? "" : " (" + shown.joined(separator: "; ") + ")"))
+        } else {
+            for line in shown { issues.append("__metadata__ repeats a key, and readers keep different values: \(line)") }
+        }
+        var header = SafetensorsHeader(headerLength: n, metadata: metadata, repeatedMetadata: repeated, nonStringMetadata: nonString,
+                                       metadataObjectCount: metadataObjects, tensors: tensors, repeatedTensorNames: repeatedNames)
+        header.coverageUnknown = coverageUnknown
+        return (header, issues)
     }
 
     /// Inspects one open file: header, entries and layout, as findings (nothing thrown).

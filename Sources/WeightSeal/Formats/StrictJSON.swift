@@ -1,5 +1,5 @@
-/// A strict, bounded JSON value (RFC 8259) for format headers: keys keep their order, duplicate keys are an error,
-/// numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at ``Limits/maxJSONDepth``.
+/// A strict, bounded JSON value (RFC 8259) for format headers: keys keep their order, duplicate keys are an error
+/// (or, on request, kept in order for the caller to report), numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at ``Limits/maxJSONDepth``.
 enum StrictJSON: Sendable, Equatable {
     case object([(String, StrictJSON)])
     case array([StrictJSON])
@@ -43,6 +43,15 @@ enum StrictJSON: Sendable, Equatable {
         return nil
     }
 
+    /// ``typeName`` with its article: "an array", "a string", "null".
+    var typeNameWithArticle: String {
+        switch self {
+        case .object, .array: return "an " + typeName
+        case .null: return "null"
+        default: return "a " + typeName
+        }
+    }
+
     var typeName: String {
         switch self {
         case .object: return "object"
@@ -55,10 +64,13 @@ enum StrictJSON: Sendable, Equatable {
     }
 
     /// Parses `bytes` as one JSON value, surrounded by optional whitespace.
-    /// - Parameter maxValues: most values (objects, arrays, strings, numbers, literals) accepted: bounds memory for
-    ///   documents whose size alone does not (a list of millions of empty arrays).
-    static func parse(_ bytes: [UInt8], maxValues: Int = .max) throws(FormatError) -> StrictJSON {
-        var p = Parser(bytes: bytes, maxValues: maxValues)
+    /// - Parameters:
+    ///   - maxValues: most values (objects, arrays, strings, numbers, literals) accepted: bounds memory for
+    ///     documents whose size alone does not (a list of millions of empty arrays).
+    ///   - keepingDuplicateKeys: keep a repeated key (compared after unescaping) as a second member instead of
+    ///     failing, so a format reader can name the duplicate and show every value (safetensors headers).
+    static func parse(_ bytes: [UInt8], maxValues: Int = .max, keepingDuplicateKeys: Bool = false) throws(FormatError) -> StrictJSON {
+        var p = Parser(bytes: bytes, maxValues: maxValues, keepDuplicates: keepingDuplicateKeys)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -69,6 +81,7 @@ enum StrictJSON: Sendable, Equatable {
     private struct Parser {
         let bytes: [UInt8]
         let maxValues: Int
+        let keepDuplicates: Bool
         var i = 0
         var values = 0
 
@@ -94,7 +107,7 @@ enum StrictJSON: Sendable, Equatable {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                     let key = try string()
-                    if !seen.insert(key).inserted { throw .invalid("JSON: duplicate key \(ModelPath.quoted(key))") }
+                    if !keepDuplicates, !seen.insert(key).inserted { throw .invalid("JSON: duplicate key \(ModelPath.quoted(key))") }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1

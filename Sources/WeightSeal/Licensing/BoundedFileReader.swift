@@ -2,7 +2,8 @@ import Foundation
 
 /// A forward reader over one file with a read-ahead buffer and explicit bounds: every read or skip is checked
 /// against the file size first, so a hostile length field ends in an error, never in a huge allocation or a trap.
-/// Used by the license readers for GGUF and safetensors headers; it never reads tensor data.
+/// Used for model cards, license texts and policy files; weight headers are read by the format parsers
+/// (``SafetensorsFile``, ``GGUFFile``).
 final class BoundedFileReader {
     let path: String
     let size: UInt64
@@ -56,43 +57,5 @@ final class BoundedFileReader {
         let from = try ensure(count, what: what())
         position += UInt64(count)
         return Array(buffer[from..<(from + count)])
-    }
-
-    /// Moves forward `count` bytes without reading them.
-    func skip(_ count: UInt64, what: @autoclosure () -> String) throws(WeightSealError) {
-        guard count <= remaining else { throw truncated(what()) }
-        position += count
-    }
-
-    /// Skips `count` length-prefixed strings (a u64 length, then that many bytes), as in a GGUF string array.
-    /// A tight loop over the buffer: tokenizer vocabularies hold hundreds of thousands of strings.
-    func skipStrings(_ count: UInt64, bigEndian: Bool, what: String) throws(WeightSealError) {
-        var i: UInt64 = 0
-        while i < count {
-            let from = try ensure(8, what: what)
-            var length: UInt64 = 0
-            for k in (0..<8).reversed() { length = (length << 8) | UInt64(buffer[from + k]) }
-            if bigEndian { length = length.byteSwapped }
-            position += 8
-            guard length <= remaining else { throw truncated(what) }
-            position += length
-            i += 1
-        }
-    }
-
-    func readUInt32(bigEndian: Bool = false, what: @autoclosure () -> String) throws(WeightSealError) -> UInt32 {
-        let from = try ensure(4, what: what())
-        position += 4
-        var v: UInt32 = 0
-        for i in (0..<4).reversed() { v = (v << 8) | UInt32(buffer[from + i]) }
-        return bigEndian ? v.byteSwapped : v
-    }
-
-    func readUInt64(bigEndian: Bool = false, what: @autoclosure () -> String) throws(WeightSealError) -> UInt64 {
-        let from = try ensure(8, what: what())
-        position += 8
-        var v: UInt64 = 0
-        for i in (0..<8).reversed() { v = (v << 8) | UInt64(buffer[from + i]) }
-        return bigEndian ? v.byteSwapped : v
     }
 }

@@ -19,6 +19,8 @@ extension Finding.Kind {
     public static let licenseChosenByPublisher = Finding.Kind("licenseChosenByPublisher")
     /// A file's license metadata could not be read (warning).
     public static let licenseUnreadable = Finding.Kind("licenseUnreadable")
+    /// A weight file states a license field more than once, so it declares no single value (failure).
+    public static let licenseAmbiguous = Finding.Kind("licenseAmbiguous")
 }
 
 /// The license part of verification (DESIGN §6): compares what the files declare now with the signed license
@@ -32,10 +34,14 @@ public enum LicenseCheck {
     ///   - policy: the user's policy, if any.
     ///   - strict: `verify --strict`: ``Finding/Kind/licenseIncomplete`` becomes a failure.
     /// - Returns: findings; failures are ``Finding/Kind/licenseMismatch``, ``Finding/Kind/licenseNotAllowed``,
-    ///   ``Finding/Kind/licenseConflict`` (and ``Finding/Kind/licenseIncomplete`` when strict).
+    ///   ``Finding/Kind/licenseConflict``, ``Finding/Kind/licenseAmbiguous`` (and ``Finding/Kind/licenseIncomplete`` when strict).
     public static func check(signed: LicenseRecord?, scan: LicenseScan, signedPaths: Set<String>,
                              policy: LicensePolicy?, strict: Bool = false) -> [Finding] {
         var findings = scan.notes
+        for a in scan.ambiguities {
+            findings.append(Finding(.licenseAmbiguous, .failure, path: a.path, message: a.message,
+                                    actual: a.values.joined(separator: ", ")))
+        }
         var effective: [SPDXExpression] = []
 
         if let signed {

@@ -62,3 +62,47 @@ public struct LicenseRecord: Codable, Sendable, Hashable {
         try c.encodeIfPresent(chosenBy, forKey: .chosenBy)
     }
 }
+
+/// One license field that a file states more than once: a safetensors header with two `__metadata__` objects or a
+/// repeated `__metadata__` key, a GGUF file with a repeated `general.license*` key (FIELD-CASES-2 G07). Readers keep
+/// different values (the first, the last, or none), so the file declares no single value: `sign` refuses it
+/// (``WeightSealError/Code/licenseAmbiguous``) and `verify` reports ``Finding/Kind/licenseAmbiguous``.
+public struct LicenseAmbiguity: Sendable, Hashable {
+    /// Model-relative path of the file.
+    public var path: String
+    /// The field, as in ``LicenseDeclaration/field`` (`__metadata__.license`, `general.license`, ...).
+    public var field: String
+    /// Every value the file states for the field, in file order, quoted; a value that is not a string is described
+    /// by its type (`a JSON array`, `GGUF UINT32`).
+    public var values: [String]
+    /// Why it is ambiguous, e.g. `the header has 2 __metadata__ objects`.
+    public var reason: String
+
+    public init(path: String, field: String, values: [String], reason: String) {
+        self.path = path
+        self.field = field
+        self.values = values
+        self.reason = reason
+    }
+
+    /// `"model.safetensors": __metadata__.license is stated 2 times ("mit", "llama3"): the header has 2 __metadata__ objects`.
+    public var message: String {
+        "\(ModelPath.quoted(path)): \(field) is stated \(values.count) times (\(values.joined(separator: ", "))): \(reason); readers keep different ones, so the file declares no single license"
+    }
+}
+
+/// What a license reader read from one weight file's header.
+public struct LicenseReadResult: Sendable, Hashable {
+    /// The wanted keys that hold one string value each.
+    public var values: [LicenseDeclaration]
+    /// Problems such as a wanted key holding a value that is not a string.
+    public var problems: [String]
+    /// Wanted keys stated more than once.
+    public var ambiguities: [LicenseAmbiguity]
+
+    public init(values: [LicenseDeclaration] = [], problems: [String] = [], ambiguities: [LicenseAmbiguity] = []) {
+        self.values = values
+        self.problems = problems
+        self.ambiguities = ambiguities
+    }
+}

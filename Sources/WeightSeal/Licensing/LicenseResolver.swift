@@ -127,8 +127,16 @@ public enum LicenseResolver {
     }
 
     /// ``resolve(declarations:files:publisherChoice:)`` on a scan's declarations and files.
+    /// - Throws: ``WeightSealError/Code/licenseAmbiguous`` naming the file and field when a weight file states a
+    ///   license field more than once (``LicenseScan/ambiguities``), even with `publisherChoice`: the file itself is
+    ///   ambiguous and `verify` would fail on it; otherwise as ``resolve(declarations:files:publisherChoice:)``.
     public static func resolve(scan: LicenseScan, publisherChoice: String?) throws(WeightSealError) -> LicenseRecord {
-        try resolve(declarations: scan.declarations, files: scan.files, publisherChoice: publisherChoice)
+        if let first = scan.ambiguities.first {
+            let more = scan.ambiguities.count > 1 ? " (and \(scan.ambiguities.count - 1) more)" : ""
+            throw WeightSealError(.licenseAmbiguous,
+                "\(first.message)\(more); write each license field once in \(ModelPath.quoted(first.path)) before signing")
+        }
+        return try resolve(declarations: scan.declarations, files: scan.files, publisherChoice: publisherChoice)
     }
 
     /// Signing in one call: scans `files` (as listed by ``ManifestBuilder/listFiles(root:)``) and resolves.

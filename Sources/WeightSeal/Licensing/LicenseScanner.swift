@@ -17,6 +17,9 @@ public struct LicenseScan: Sendable {
     public var linkTargets: [String: Bool]
     /// Files that could not be read or parsed (warnings of kind ``Finding/Kind/licenseUnreadable``).
     public var notes: [Finding]
+    /// License fields a weight file states more than once (FIELD-CASES-2 G07): none of their values is in
+    /// ``declarations``; `sign` refuses them and `verify` fails on them.
+    public var ambiguities: [LicenseAmbiguity] = []
 
     public init(declarations: [LicenseDeclaration] = [], files: [String] = [], unknownKeys: [LicenseDeclaration] = [],
                 recognizedTexts: [String: String] = [:], proseMentions: [LicenseDeclaration] = [],
@@ -93,24 +96,24 @@ public enum LicenseScanner {
         for path in sorted {
             let name = path.split(separator: "/").last.map(String.init) ?? path
             let lower = name.lowercased()
-            if lower.hasSuffix(".gguf") {
-                do {
-                    let result = try GGUFLicenseReader.read(fsPath: fsPath(path), path: path)
-                    scan.declarations += result.values
-                    for d in result.values where d.field == "general.license.link" {
-                        if let target = linkTarget(d.value) { scan.linkTargets[target] = present.contains(target) }
-                    }
-                    for problem in result.problems {
-                        scan.notes.append(Finding(.licenseUnreadable, .warning, path: path, message: "\(ModelPath.quoted(path)): \(problem)"))
-                    }
-                } catch {
-                    scan.notes.append(unreadable(path, error))
+            var read: LicenseReadResult?
+            do {
+                if lower.hasSuffix(".gguf") {
+                    read = try GGUFLicenseReader.read(fsPath: fsPath(path), path: path)
+                } else if lower.hasSuffix(".safetensors") {
+                    read = try SafetensorsLicenseReader.read(fsPath: fsPath(path), path: path)
                 }
-            } else if lower.hasSuffix(".safetensors") {
-                do {
-                    scan.declarations += try SafetensorsLicenseReader.read(fsPath: fsPath(path), path: path)
-                } catch {
-                    scan.notes.append(unreadable(path, error))
+            } catch {
+                scan.notes.append(unreadable(path, error))
+            }
+            if let read {
+                scan.declarations += read.values
+                scan.ambiguities += read.ambiguities
+                for d in read.values where d.field == "general.license.link" {
+                    if let target = linkTarget(d.value) { scan.linkTargets[target] = present.contains(target) }
+                }
+                for problem in read.problems {
+                    scan.notes.append(Finding(.licenseUnreadable, .warning, path: path, message: "\(ModelPath.quoted(path)): \(problem)"))
                 }
             }
             if isLicenseFileName(lower) {

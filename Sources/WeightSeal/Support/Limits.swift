@@ -45,6 +45,9 @@ public enum Limits {
     /// Longest GGUF string, in bytes (16 MiB), and most bytes of GGUF header (KVs + tensor infos) read (256 MiB).
     public static let maxGGUFStringBytes: UInt64 = 16 << 20
     public static let maxGGUFHeaderBytes: UInt64 = 256 << 20
+    /// Largest GGUF `general.alignment` accepted, in bytes (1 MiB). The spec sets no bound; a tiny file declaring
+    /// 2^30 would put its data a gigabyte in (ggml#1516). Above it, tensors are not placed (`formatLimitExceeded`).
+    public static let maxGGUFAlignment: UInt64 = 1 << 20
     /// Most pickle bytes scanned per file or zip entry (1 GiB), longest text-opcode argument line (1 MiB),
     /// deepest pickle stack modelled, most memo strings tracked, most distinct imports recorded.
     public static let maxPickleScanBytes: UInt64 = 1 << 30

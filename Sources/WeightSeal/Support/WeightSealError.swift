@@ -31,6 +31,9 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let invalidArgument = Code("invalidArgument")
         /// License declarations in the model disagree and the publisher gave no `--license` choice.
         public static let licenseConflict = Code("licenseConflict")
+        /// A weight file states a license field more than once (two safetensors `__metadata__` objects, a repeated
+        /// key): readers disagree on its value, so it cannot be signed, whatever `--license` says.
+        public static let licenseAmbiguous = Code("licenseAmbiguous")
         /// A published reference (checksum file, Hub tree listing) is malformed.
         public static let malformedReference = Code("malformedReference")
         /// A network operation failed before any verdict could be reached.
