@@ -88,7 +88,14 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["WeightSeal", "WeightSealCLI", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "WeightSeal",
+                "WeightSealCLI",
+                // A test PKI made in memory (certificates for `sign --certificate` / `verify --certificate-roots`).
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

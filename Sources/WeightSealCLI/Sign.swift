@@ -73,6 +73,12 @@ extension WeightSealCommand {
                 guard signingKey.matches(certificate: leaf[0]) else {
                     throw WeightSealError(.invalidArgument, "\(key) does not match the public key of \(certificate)")
                 }
+                // Before any hashing: never write a signature that verification would reject for the leaf itself.
+                do {
+                    try CertificateTrust.checkSigningCertificate(leaf[0])
+                } catch {
+                    throw WeightSealError(error.code, "\(certificate): \(error.message)")
+                }
                 chain = leaf + rest
             }
             let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)

@@ -50,7 +50,7 @@ struct BundleTests {
         #expect(await BundleVerifier.verify(retyped, trust: .publicKey(key.publicKey)).findings.map(\.kind) == [.signatureInvalid])
     }
 
-    @Test("several signatures: passes when one is valid from the trusted key")
+    @Test("several signatures, even two valid ones from different keys, are refused (a bundle carries exactly one; G03)")
     func multipleSignatures() async throws {
         let key = SigningKey.generate(.p256)
         let other = SigningKey.generate(.ed25519)
@@ -58,11 +58,12 @@ struct BundleTests {
         let otherSig = try other.signature(for: bundle.dsseEnvelope.pae)
         bundle.dsseEnvelope.signatures.insert(.init(sig: otherSig, keyid: "other"), at: 0)
         bundle.verificationMaterial.publicKey = .init(hint: nil)
-        #expect(await BundleVerifier.verify(bundle, trust: .publicKey(key.publicKey)).isVerified)
-        #expect(await BundleVerifier.verify(bundle, trust: .publicKey(other.publicKey)).isVerified)
-        let neither = await BundleVerifier.verify(bundle, trust: .publicKey(SigningKey.generate(.p256).publicKey))
-        #expect(neither.findings.map(\.kind) == [.legacyFormat, .signatureInvalid])
-        #expect(neither.findings.last?.message.contains("none of the 2") == true)
+        for trusted in [key.publicKey, other.publicKey] {
+            let verdict = await BundleVerifier.verify(bundle, trust: .publicKey(trusted))
+            #expect(verdict.findings.map(\.kind) == [.signatureInvalid])
+            #expect(verdict.findings.first?.message.contains("exactly one signature, found 2") == true)
+        }
+        #expect(throws: WeightSealError(.malformedBundle, "")) { try SigstoreBundle.parse(try bundle.jsonData(), label: "x") }
     }
 
     @Test("a certificate chain goes into x509CertificateChain; a key that does not match is refused")
@@ -109,7 +110,7 @@ struct BundleTests {
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"messageSignature":{}}"#, .unsupportedFormat, "messageSignature"),
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json",\#(env)}"#, .malformedBundle, "verificationMaterial"),
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},\#(env)}"#, .malformedBundle, "no publicKey"),
-            (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"dsseEnvelope":{"payload":"eA==","payloadType":"t","signatures":[]}}"#, .malformedBundle, "no signature"),
+            (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"dsseEnvelope":{"payload":"eA==","payloadType":"t","signatures":[]}}"#, .malformedBundle, "exactly one signature, found 0"),
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"dsseEnvelope":{"payload":"%%%","payloadType":"t","signatures":[{"sig":"eA=="}]}}"#, .malformedBundle, "dsseEnvelope.payload"),
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{}},"dsseEnvelope":{"payload":"eA==","signatures":[{"sig":"eA=="}]}}"#, .malformedBundle, "dsseEnvelope.payloadType"),
             (#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"certificate":{"rawBytes":"AAAA"}},\#(env)}"#, .malformedBundle, "not a valid X.509"),

@@ -127,7 +127,7 @@ struct CertificateTrustTests {
         #expect(subject == "CN=Test Signer,O=weightseal tests")
     }
 
-    @Test("either signing usage is enough: KU digitalSignature alone, or EKU codeSigning alone")
+    @Test("one usage extension is enough when the other is absent: KU digitalSignature alone, or EKU codeSigning alone")
     func eitherSigningUsage() async throws {
         let trust = CertificateTrust(roots: [try TestPKI.root()], validationTime: time)
         let kuOnly = try TestPKI.leaf(extensions: TestPKI.leafExtensions(extendedKeyUsage: nil))
@@ -206,7 +206,7 @@ struct CertificateTrustTests {
         let trust = CertificateTrust(roots: [try TestPKI.root()], validationTime: time)
         let finding = try #require(rejection(await trust.validate(leaf: leaf, intermediates: [try TestPKI.intermediate()])))
         #expect(finding.kind == .certificateInvalid)
-        #expect(finding.message.hasPrefix("certificate has no signing usage"))
+        #expect(finding.message.hasPrefix("certificate is not for code signing: key usage lacks digitalSignature"))
         #expect(finding.message.contains("key usage: keyEncipherment; extended key usage: serverAuth"))
     }
 
@@ -216,7 +216,7 @@ struct CertificateTrustTests {
         let trust = CertificateTrust(roots: [try TestPKI.root()], validationTime: time)
         let finding = try #require(rejection(await trust.validate(leaf: leaf, intermediates: [try TestPKI.intermediate()])))
         #expect(finding.kind == .certificateInvalid)
-        #expect(finding.message.contains("no signing usage"))
+        #expect(finding.message.contains("states no signing purpose"))
         #expect(finding.message.contains("key usage: none; extended key usage: none"))
     }
 

@@ -252,11 +252,9 @@ struct OMSReadTests {
         #expect(try PublicKey(certificate: leaf) == (try SigningKey.load(file: OMSVectors.path("pki/signing.key"))).publicKey)
     }
 
-    @Test("certificate trust: cert-files.sig with pki/root-ca.pem, upstream v1.1.0- and v0.2.0-certificate with their CA")
+    @Test("certificate trust: cert-files.sig with pki/root-ca.pem")
     func certificateChains() async throws {
-        let cases = [("sigs/cert-files.sig", "pki/root-ca.pem", "model"),
-                     ("upstream/v1.1.0-certificate/model.sig", "upstream/keys/certificate/ca-cert.pem", "upstream/v1.1.0-certificate"),
-                     ("upstream/v0.2.0-certificate/model.sig", "upstream/keys/certificate/ca-cert.pem", "upstream/v0.2.0-certificate")]
+        let cases = [("sigs/cert-files.sig", "pki/root-ca.pem", "model")]
         for (sig, roots, dir) in cases {
             let loaded = Result { () throws(WeightSealError) -> CertificateTrust in
                 try CertificateTrust.load(rootsFile: OMSVectors.path(roots))
@@ -274,6 +272,22 @@ struct OMSReadTests {
             let wrong = await BundleVerifier.verify(try OMSVectors.bundle(sig),
                 trust: .certificates(try CertificateTrust.load(rootsFile: OMSVectors.path(roots == "pki/root-ca.pem" ? "upstream/keys/certificate/ca-cert.pem" : "pki/root-ca.pem"))))
             #expect(wrong.findings.map(\.kind) == [.certificateInvalid], "\(sig)")
+        }
+    }
+
+    /// The upstream test certificates sign with a CA certificate (`CN=intermediate-ca`, basic constraints CA:TRUE,
+    /// key usage digitalSignature, EKU codeSigning). Until FIELD-CASES-2 G06 this test expected them to verify; the
+    /// rule is now that a signing leaf is not a CA (DESIGN §4), so they are rejected, naming why. Their DSSE
+    /// signatures and payloads still check with the leaf's key (the tests below).
+    @Test("upstream v1.1.0- and v0.2.0-certificate: their signing certificate is a CA, so the chain is rejected")
+    func upstreamCertificateIsCA() async throws {
+        for sig in ["upstream/v1.1.0-certificate/model.sig", "upstream/v0.2.0-certificate/model.sig"] {
+            let trust = try CertificateTrust.load(rootsFile: OMSVectors.path("upstream/keys/certificate/ca-cert.pem"))
+            let verdict = await BundleVerifier.verify(try OMSVectors.bundle(sig), trust: .certificates(trust))
+            #expect(verdict.findings.map(\.kind) == [.certificateInvalid], "\(sig)")
+            #expect(verdict.findings.first?.message.hasPrefix(
+                "certificate is not for code signing: the signing certificate is a CA (basic constraints CA:TRUE) (leaf 'CN=intermediate-ca'") == true,
+                "\(sig): \(verdict.findings)")
         }
     }
 
@@ -434,7 +448,7 @@ struct OMSMalformedTests {
         BadStatement(payload(resources: "[\(res("a", "md5"))]"), "unsupportedAlgorithm", "hash algorithm md5 is not supported"),
         BadStatement(payload(resources: "[\(res("a"))]", serialization: #"{"method":"tensors"}"#), "unsupportedFormat", "tensors"),
         BadStatement(payload(resources: "[]", predicateType: "https://example.com/other"), "unsupportedFormat", "predicate type"),
-        BadStatement(payload(resources: #"[{"name":"a","algorithm":"sha256","digest":"zz"}]"#), "malformedManifest", "64 hex"),
+        BadStatement(payload(resources: #"[{"name":"a","algorithm":"sha256","digest":"zz"}]"#), "malformedManifest", "64 lower-case hex"),
         BadStatement(payload(resources: #"[{"name":"a","digest":"00"}]"#), "malformedManifest", "algorithm"),
         BadStatement(payload(resources: "[\(res("a:0"))]", serialization: shards()), "malformedManifest", "path:start:end"),
         BadStatement(payload(resources: "[\(res("a:x:1"))]", serialization: shards()), "malformedManifest", "byte range"),

@@ -1,5 +1,7 @@
-/// A strict, bounded JSON value (RFC 8259) for format headers: keys keep their order, duplicate keys are an error
-/// (or, on request, kept in order for the caller to report), numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at ``Limits/maxJSONDepth``.
+/// A strict, bounded JSON value (RFC 8259) for format headers and signed documents: keys keep their order, duplicate
+/// keys (compared after unescaping) are an error naming the object that holds them (or, on request, kept in order for
+/// the caller to report), numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at
+/// ``Limits/maxJSONDepth``.
 enum StrictJSON: Sendable, Equatable {
     case object([(String, StrictJSON)])
     case array([StrictJSON])
@@ -84,6 +86,26 @@ enum StrictJSON: Sendable, Equatable {
         let keepDuplicates: Bool
         var i = 0
         var values = 0
+        /// Where the parser is (member names and list indices), to name the object of a duplicate key.
+        var path: [PathComponent] = []
+
+        enum PathComponent {
+            case member(String)
+            case index(Int)
+        }
+
+        /// `predicate.files[0]`, or `the top level`.
+        var pathText: String {
+            if path.isEmpty { return "the top level" }
+            var out = ""
+            for c in path {
+                switch c {
+                case .member(let name): out += out.isEmpty ? name : ".\(name)"
+                case .index(let n): out += "[\(n)]"
+                }
+            }
+            return out
+        }
 
         mutating func skipSpace() {
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
@@ -107,12 +129,16 @@ enum StrictJSON: Sendable, Equatable {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                     let key = try string()
-                    if !keepDuplicates, !seen.insert(key).inserted { throw .invalid("JSON: duplicate key \(ModelPath.quoted(key))") }
+                    if !keepDuplicates, !seen.insert(key).inserted {
+                        throw .invalid("JSON: duplicate key \(ModelPath.quoted(key)) in \(pathText)")
+                    }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1
                     skipSpace()
+                    path.append(.member(key))
                     members.append((key, try value(depth: depth + 1)))
+                    path.removeLast()
                     skipSpace()
                     guard i < bytes.count else { throw fail("unexpected end") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -126,7 +152,9 @@ enum StrictJSON: Sendable, Equatable {
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 while true {
                     skipSpace()
+                    path.append(.index(items.count))
                     items.append(try value(depth: depth + 1))
+                    path.removeLast()
                     skipSpace()
                     guard i < bytes.count else { throw fail("unexpected end") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

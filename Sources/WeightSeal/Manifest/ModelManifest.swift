@@ -156,6 +156,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         guard payload.count <= Limits.maxJSONBytes else {
             throw WeightSealError(.limitExceeded, "\(label): Statement larger than \(Limits.maxJSONBytes) bytes")
         }
+        // The strict reader first: a member given twice (after unescaping) would be read differently by others.
+        try SignedPayloadJSON.parse(payload, label: label, what: "malformed weightseal manifest Statement")
         let statement: ManifestStatement
         do {
             statement = try JSONDecoder().decode(ManifestStatement.self, from: Data(payload))
@@ -169,14 +171,20 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             throw WeightSealError(.malformedManifest, "\(label): predicateType is \(statement.predicateType), expected \(predicateType)")
         }
         let manifest = statement.predicate
-        var findings = try manifest.check(label: label)
+        var findings = try manifest.check(label: label, field: "predicate.")
         var subjects = [[UInt8]: String]()
-        for s in statement.subject {
-            subjects[Array(s.name.utf8)] = s.digest["sha256"]?.lowercased()
+        for (i, s) in statement.subject.enumerated() {
+            let digest = s.digest["sha256"]
+            // An upper-case spelling is refused by name (G14); any other wrong digest is an inconsistency below.
+            if let digest, isHex(digest, count: 64), !isLowerHex(digest, count: 64) {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): subject[\(i)].digest.sha256 (\(ModelPath.quoted(s.name))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(digest.prefix(80))))")
+            }
+            subjects[Array(s.name.utf8)] = digest
         }
         var subjectProblems = [String]()
         if statement.subject.count != manifest.files.count { subjectProblems.append("\(statement.subject.count) subjects for \(manifest.files.count) files") }
-        for f in manifest.files where subjects[Array(f.path.utf8)] != f.sha256.lowercased() {
+        for f in manifest.files where subjects[Array(f.path.utf8)] != f.sha256 {
             subjectProblems.append("subject for \(ModelPath.quoted(f.path)) does not match its file entry")
             if subjectProblems.count > 5 { break }
         }
@@ -187,8 +195,16 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     }
 
     /// Checks shape, bounds and path rules; returns consistency findings.
+    ///
+    /// Digests (`sha256`, `chunks`, `root`) must be 64 lower-case hex digits: the Merkle leaves hash the hex text, so
+    /// an upper-case spelling would give another root (FIELD-CASES-2 G14).
     /// - Throws: as ``parseStatement(_:label:)``.
     public func check(label: String) throws(WeightSealError) -> [Finding] {
+        try check(label: label, field: "")
+    }
+
+    /// ``check(label:)``, naming fields with the prefix `field` (`"predicate."` inside a Statement).
+    func check(label: String, field: String) throws(WeightSealError) -> [Finding] {
         guard serialization.hashAlgorithm == "sha256" else {
             throw WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(serialization.hashAlgorithm) is not supported")
         }
@@ -202,9 +218,13 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         try ModelPath.validateAll(files.map(\.path))
         for p in serialization.ignorePaths { try ModelPath.validate(p) }
         let cs = serialization.chunkSize
-        for f in files {
-            guard isHex(f.sha256, count: 64) else {
-                throw WeightSealError(.malformedManifest, "\(label): sha256 of \(ModelPath.quoted(f.path)) is not 64 hex digits")
+        guard isLowerHex(root, count: 64) else {
+            throw WeightSealError(.malformedManifest, "\(label): \(field)root is not 64 lower-case hex digits: \(ModelPath.quoted(String(root.prefix(80))))")
+        }
+        for (i, f) in files.enumerated() {
+            guard isLowerHex(f.sha256, count: 64) else {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): \(field)files[\(i)].sha256 (\(ModelPath.quoted(f.path))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(f.sha256.prefix(80))))")
             }
             let expectedChunks = f.size > cs ? Int((f.size - 1) / cs + 1) : 0
             let chunkCount = f.chunks?.count ?? 0
@@ -212,13 +232,14 @@ public struct ModelManifest: Codable, Sendable, Hashable {
                 throw WeightSealError(.malformedManifest,
                     "\(label): \(ModelPath.quoted(f.path)) has \(chunkCount) chunks, expected \(expectedChunks) for \(f.size) bytes in \(cs)-byte chunks")
             }
-            for c in f.chunks ?? [] where !isHex(c, count: 64) {
-                throw WeightSealError(.malformedManifest, "\(label): a chunk digest of \(ModelPath.quoted(f.path)) is not 64 hex digits")
+            for (j, c) in (f.chunks ?? []).enumerated() where !isLowerHex(c, count: 64) {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): \(field)files[\(i)].chunks[\(j)] (\(ModelPath.quoted(f.path))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(c.prefix(80))))")
             }
         }
         var findings = [Finding]()
         let computed = Self.computeRoot(files)
-        if computed != root.lowercased() {
+        if computed != root {
             findings.append(Finding(.manifestInconsistent, message: "manifest root does not match its files",
                                     expected: root, actual: computed))
         }

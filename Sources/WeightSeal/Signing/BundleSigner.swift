@@ -14,10 +14,13 @@ public enum BundleSigner {
     ///   - payloadType: e.g. ``InTotoStatement/payloadType``.
     ///   - key: the signing key.
     ///   - certificateChain: leaf certificate for `key`, then intermediates (root optional), or `nil`.
+    ///   - signingTime: when the leaf must be valid (`nil`: now); see ``CertificateTrust/checkSigningCertificate(_:at:)``.
     /// - Throws: ``WeightSealError/Code/invalidArgument`` when the leaf does not certify `key`, the chain is empty or
-    ///   longer than ``Limits/maxCertificates``.
+    ///   longer than ``Limits/maxCertificates``, or the leaf is one verification would reject: outside its validity
+    ///   period at `signingTime` (bounds inclusive), a CA, or without code-signing usage (FIELD-CASES-2 G05, G06).
     public static func sign(payload: [UInt8], payloadType: String, key: SigningKey,
-                            certificateChain: [X509.Certificate]? = nil) throws(WeightSealError) -> SigstoreBundle {
+                            certificateChain: [X509.Certificate]? = nil,
+                            signingTime: Date? = nil) throws(WeightSealError) -> SigstoreBundle {
         let material: SigstoreBundle.VerificationMaterial
         if let chain = certificateChain {
             guard let leaf = chain.first else {
@@ -29,6 +32,7 @@ public enum BundleSigner {
             guard key.matches(certificate: leaf) else {
                 throw WeightSealError(.invalidArgument, "the signing key does not match the certificate (subject \(leaf.subject))")
             }
+            try CertificateTrust.checkSigningCertificate(leaf, at: signingTime ?? Date())
             var ders = [SigstoreBundle.CertificateBytes]()
             for cert in chain {
                 var serializer = DER.Serializer()

@@ -50,13 +50,21 @@ public enum BundleVerifier {
     /// With a public key: a `publicKey.hint` that differs from the key's ``PublicKey/hint`` is a
     /// ``Finding/Kind/keyMismatch`` failure unless a signature is nevertheless valid with the key (the hint is
     /// unsigned; then it is a warning); a missing hint is a ``Finding/Kind/legacyFormat`` note ("older
-    /// verification material format", as the OMS reference warns). Then the envelope passes if any one of its
-    /// signatures is valid over the PAE.
+    /// verification material format", as the OMS reference warns). Then the envelope's one signature must be
+    /// valid over the PAE.
+    ///
+    /// An envelope with zero or several signatures is rejected with a ``Finding/Kind/signatureInvalid`` finding
+    /// before any key is tried (a bundle carries exactly one; ``SigstoreBundle/parse(_:label:)`` refuses other
+    /// counts as ``WeightSealError/Code/malformedBundle``, FIELD-CASES-2 G03).
     ///
     /// With certificates: the leaf and intermediates from the bundle are validated by
     /// ``CertificateTrust/validate(leaf:intermediates:)``, then a signature must be valid with the leaf's key.
     public static func verify(_ bundle: SigstoreBundle, trust: SignatureTrust) async -> BundleVerdict {
         let envelope = bundle.dsseEnvelope
+        guard envelope.signatures.count == 1 else {
+            return .rejected([Finding(.signatureInvalid,
+                message: SigstoreBundle.signatureCountProblem(envelope.signatures.count))])
+        }
         let pae = envelope.pae
         let material = bundle.verificationMaterial
         var notes = [Finding]()
@@ -152,9 +160,7 @@ public enum BundleVerifier {
         message: "the signature was made over model-signing 0.2's faulty DSSE encoding (\"DSSEV1 … b'…'\"); re-sign with a current signer")
 
     private static func signatureFailure(_ envelope: DSSEEnvelope, against what: String) -> Finding {
-        let count = envelope.signatures.count
-        let which = count == 1 ? "the DSSE signature does not" : "none of the \(count) DSSE signatures"
-        return Finding(.signatureInvalid,
-            message: "signature invalid: \(which) verify with \(what) over the payload; the payload or the signature was altered, or another key signed it")
+        Finding(.signatureInvalid,
+            message: "signature invalid: the DSSE signature does not verify with \(what) over the payload; the payload or the signature was altered, or another key signed it")
     }
 }

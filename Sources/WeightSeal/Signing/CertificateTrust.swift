@@ -9,8 +9,10 @@ import Foundation
 ///
 /// 1. RFC 5280 (`RFC5280Policy`): version, validity period of every certificate at ``validationTime``,
 ///    basic constraints (path length, CA flag of issuers) and name constraints.
-/// 2. Signing usage: the leaf's key usage allows `digitalSignature`, or its extended key usage lists
-///    `codeSigning` (either one is enough).
+/// 2. Signing usage (``signingUsageProblem(_:)``, FIELD-CASES-2 G06): the leaf is not a CA; its key usage, if
+///    present, allows `digitalSignature`; its extended key usage, if present, lists `codeSigning` or
+///    `anyExtendedKeyUsage`; and at least one of the two extensions is present. Each present extension must allow
+///    the use: an "or" between them would let a TLS server certificate (digitalSignature, serverAuth) sign models.
 /// 3. Identity: when ``identity`` is set, it equals one of the leaf's email (`rfc822Name`) or URI
 ///    subject alternative names, compared exactly (byte for byte, case-sensitive).
 ///
@@ -63,7 +65,8 @@ public struct CertificateTrust: Sendable {
     /// Validates `leaf` through `intermediates` to one of the self-signed ``roots``.
     ///
     /// Never throws: an untrusted chain is a ``CertificateVerdict/rejected(_:)`` with ONE finding of kind
-    /// ``Finding/Kind/certificateInvalid`` (expired or not-yet-valid certificate, no signing usage, no chain to a
+    /// ``Finding/Kind/certificateInvalid`` (expired or not-yet-valid certificate at ``validationTime``, both bounds
+    /// inclusive; a leaf not for code signing; no chain to a
     /// trusted root, no self-signed root among ``roots``, other RFC 5280 failures) or
     /// ``Finding/Kind/identityMismatch`` (the leaf does not carry ``identity``), whose message names the reason.
     ///

@@ -41,7 +41,7 @@ public enum DSSE {
     }
 }
 
-/// A DSSE envelope: payload, its type, and one or more signatures over ``DSSE/pae(payloadType:payload:)``.
+/// A DSSE envelope: payload, its type, and signatures over ``DSSE/pae(payloadType:payload:)``.
 ///
 /// In JSON, `payload` and `sig` are base64 (standard alphabet with padding when written; URL-safe and unpadded
 /// forms are accepted when read, as proto3 JSON allows). `keyid` is optional and omitted when `nil`.
@@ -77,7 +77,8 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
     public var payload: [UInt8]
     /// The payload's media type, e.g. `application/vnd.in-toto+json`.
     public var payloadType: String
-    /// One or more signatures over ``pae``; a verifier needs one valid from a trusted key.
+    /// Signatures over ``pae``. DSSE allows several; the envelope of a Sigstore bundle carries exactly one
+    /// (``SigstoreBundle/parse(_:label:)`` refuses other counts).
     public var signatures: [Signature]
 
     public init(payload: [UInt8], payloadType: String, signatures: [Signature]) {

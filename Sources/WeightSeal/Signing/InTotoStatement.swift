@@ -42,3 +42,28 @@ public struct ResourceDescriptor: Codable, Sendable, Hashable {
         self.digest = digest
     }
 }
+
+/// The strict reading of a signed payload (DESIGN §4: every JSON the tool trusts is read by one strict reader).
+enum SignedPayloadJSON {
+    /// Parses `payload` with ``StrictJSON``: a member name twice in one object (compared after unescaping, so
+    /// `"fil\u0065s"` is `files`), invalid JSON or a byte-order mark is an error, so that no other JSON reader can
+    /// see a different document under the same signature (FIELD-CASES-2 G04).
+    ///
+    /// The value count is bounded in proportion to the size (as ``SigstoreVerifier`` reads Statements).
+    /// - Parameter what: begins the message after the label, e.g. "malformed OMS statement".
+    /// - Throws: ``WeightSealError/Code/malformedManifest`` naming `label`, the duplicate member and the object that
+    ///   holds it; ``WeightSealError/Code/limitExceeded`` past the value or depth bound.
+    @discardableResult
+    static func parse(_ payload: [UInt8], label: String, what: String) throws(WeightSealError) -> StrictJSON {
+        if payload.starts(with: [0xEF, 0xBB, 0xBF]) {
+            throw WeightSealError(.malformedManifest, "\(label): \(what): starts with a UTF-8 byte-order mark")
+        }
+        do {
+            return try StrictJSON.parse(payload, maxValues: Limits.maxSigstoreJSONValues + payload.count / 16)
+        } catch {
+            let reason = error.message.hasPrefix("JSON: ") ? String(error.message.dropFirst(6)) : error.message
+            throw WeightSealError(error.reason == .limit ? .limitExceeded : .malformedManifest,
+                                  "\(label): \(what): not strict JSON: \(reason)")
+        }
+    }
+}

@@ -87,11 +87,16 @@ public struct ModelSigner: Sendable {
     ///   - signatureFile: where the caller will write the bundle; when inside the folder it is left out.
     ///   - progress: hashing progress, about ten times a second.
     /// - Throws: ``WeightSealError``: `invalidPath` (a file that cannot be covered), `emptyModel`, `licenseConflict`,
-    ///   `invalidArgument` (a key that does not match the certificate, an option out of range), `io`.
+    ///   `licenseAmbiguous`, `invalidArgument` (a key that does not match the certificate, a leaf that is expired, not
+    ///   yet valid, a CA or not for code signing, an option out of range), `io`.
     public func sign(model: String, key: SigningKey, certificateChain: [Certificate]? = nil, signatureFile: String? = nil,
                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> SignedModel {
-        if let first = certificateChain?.first, !key.matches(certificate: first) {
-            throw WeightSealError(.invalidArgument, "the private key does not match the public key of the signing certificate")
+        if let first = certificateChain?.first {
+            guard key.matches(certificate: first) else {
+                throw WeightSealError(.invalidArgument, "the private key does not match the public key of the signing certificate")
+            }
+            // Before any hashing: never produce a signature that verification would reject for the leaf itself.
+            try CertificateTrust.checkSigningCertificate(first)
         }
         if options.shardSize != nil && options.format != .oms {
             throw WeightSealError(.invalidArgument, "a shard size goes with the OMS format")

@@ -35,14 +35,16 @@ public enum OMSFormat {
     /// - Returns: the reference, and findings about the manifest itself: a ``Finding/Kind/manifestInconsistent``
     ///   failure when the subject digest does not match the resources, a ``Finding/Kind/legacyFormat`` warning for
     ///   the v0.1 predicate, notes for ignore paths that cannot apply.
-    /// - Throws: ``WeightSealError/Code/malformedManifest`` (bad JSON or shape, duplicate names, shards that do not
-    ///   tile a file, a bad digest), ``WeightSealError/Code/invalidPath``, ``WeightSealError/Code/unsupportedAlgorithm``
+    /// - Throws: ``WeightSealError/Code/malformedManifest`` (bad JSON or shape, a JSON member given twice, duplicate
+    ///   resource names, shards that do not tile a file, a digest that is not 64 lower-case hex digits), ``WeightSealError/Code/invalidPath``, ``WeightSealError/Code/unsupportedAlgorithm``
     ///   (`blake3` and any hash but SHA-256), ``WeightSealError/Code/unsupportedFormat`` (other predicates, methods),
     ///   ``WeightSealError/Code/limitExceeded``.
     public static func reference(fromPayload payload: [UInt8], label: String) throws(WeightSealError) -> (Reference, [Finding]) {
         if payload.count > Limits.maxJSONBytes {
             throw WeightSealError(.limitExceeded, "\(label): the signed statement is larger than \(Limits.maxJSONBytes) bytes")
         }
+        // The strict reader first: a member given twice (after unescaping) would be read differently by others.
+        try SignedPayloadJSON.parse(payload, label: label, what: "malformed OMS statement")
         let head: StatementHead = try decode(StatementHead.self, payload, label: label)
         switch head.predicateType {
         case predicateType:
@@ -128,9 +130,10 @@ public enum OMSFormat {
         digests.reserveCapacity(resources.count)
         var concatenated = [UInt8]()
         concatenated.reserveCapacity(resources.count * 32)
-        for r in resources {
-            guard isHex(r.digest, count: 64), let d = [UInt8](hexString: r.digest) else {
-                throw WeightSealError(.malformedManifest, "\(label): resource \(ModelPath.quoted(r.name)): digest is not 64 hex digits")
+        for (i, r) in resources.enumerated() {
+            guard isLowerHex(r.digest, count: 64), let d = [UInt8](hexString: r.digest) else {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): predicate.resources[\(i)].digest (\(ModelPath.quoted(r.name))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(r.digest.prefix(80))))")
             }
             digests.append(d)
             concatenated += d
@@ -139,8 +142,13 @@ public enum OMSFormat {
         guard let subject = statement.subject.first, let claimed = subject.digest["sha256"] else {
             throw WeightSealError(.malformedManifest, "\(label): the statement has no subject with a sha256 digest")
         }
+        // An upper-case spelling is refused by name (G14); any other wrong subject is an inconsistency below.
+        if isHex(claimed, count: 64) && !isLowerHex(claimed, count: 64) {
+            throw WeightSealError(.malformedManifest,
+                "\(label): subject[0].digest.sha256 is not 64 lower-case hex digits: \(ModelPath.quoted(String(claimed.prefix(80))))")
+        }
         let actual = SHA256.hash(data: concatenated).hexString
-        if claimed.lowercased() != actual {
+        if claimed != actual {
             findings.append(Finding(.manifestInconsistent,
                 message: "manifest is inconsistent: the subject digest is \(claimed), but the resources hash to \(actual)",
                 expected: claimed, actual: actual))
@@ -203,13 +211,14 @@ public enum OMSFormat {
             throw WeightSealError(error.code, "\(label): \(error.message)")
         }
         var files = [ExpectedFile]()
-        for s in statement.subject {
+        for (i, s) in statement.subject.enumerated() {
             let algorithm = s.annotations?["actual_hash_algorithm"] ?? "file-sha256"
             guard algorithm == "file-sha256" else {
                 throw WeightSealError(.unsupportedFormat, "\(label): legacy format (\(legacyPredicateType)) with hash algorithm \"\(algorithm)\" is not supported; re-sign with OMS v1.0")
             }
-            guard let hex = s.digest["sha256"], isHex(hex, count: 64), let d = [UInt8](hexString: hex) else {
-                throw WeightSealError(.malformedManifest, "\(label): subject \(ModelPath.quoted(s.name)) has no 64-hex-digit sha256 digest")
+            guard let hex = s.digest["sha256"], isLowerHex(hex, count: 64), let d = [UInt8](hexString: hex) else {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): subject[\(i)].digest.sha256 (\(ModelPath.quoted(s.name))) is missing or not 64 lower-case hex digits")
             }
             files.append(ExpectedFile(path: s.name, size: nil, check: .sha256(d)))
         }

@@ -117,9 +117,10 @@ public struct SigstoreBundle: Codable, Sendable {
 
     /// Parses and checks a bundle's JSON.
     ///
-    /// Checks: size ≤ ``Limits/maxJSONBytes``; a known `mediaType`; a `dsseEnvelope` with 1…``Limits/maxSignatures``
-    /// signatures; exactly one kind of verification material; at most ``Limits/maxCertificates`` certificates, each
-    /// valid DER X.509.
+    /// Checks: size ≤ ``Limits/maxJSONBytes``; strict JSON (``StrictJSON``: no member twice in one object, compared
+    /// after unescaping; no byte-order mark; at most ``Limits/maxSigstoreJSONValues`` values); a known `mediaType`; a
+    /// `dsseEnvelope` with exactly one signature; exactly one kind of verification material; at most
+    /// ``Limits/maxCertificates`` certificates, each valid DER X.509.
     /// - Parameter label: names the input in messages (usually the signature file's path).
     /// - Throws: ``WeightSealError/Code/malformedBundle`` naming `label` and what is wrong;
     ///   ``WeightSealError/Code/limitExceeded`` for an oversized input; ``WeightSealError/Code/unsupportedFormat`` for
@@ -127,6 +128,14 @@ public struct SigstoreBundle: Codable, Sendable {
     public static func parse(_ data: [UInt8], label: String) throws(WeightSealError) -> SigstoreBundle {
         if data.count > Limits.maxJSONBytes {
             throw WeightSealError(.limitExceeded, "\(label): signature file is larger than \(Limits.maxJSONBytes) bytes")
+        }
+        // The strict reader first (DESIGN §4): a member given twice, even under another escaping, is an error, so
+        // that no other reader sees a different bundle (FIELD-CASES-2 G04).
+        do {
+            _ = try StrictJSON.parseDocument(data)
+        } catch {
+            let reason = error.message.hasPrefix("JSON: ") ? String(error.message.dropFirst(6)) : error.message
+            throw WeightSealError(error.code, "\(label): not a Sigstore bundle: invalid JSON (\(reason))")
         }
         // A quick look at the top level first, for precise messages.
         let top: Any
@@ -158,12 +167,11 @@ public struct SigstoreBundle: Codable, Sendable {
         } catch {
             throw WeightSealError(.malformedBundle, "\(label): malformed bundle: \(error)")
         }
+        // Exactly one signature (protobuf-specs bundle rule; FIELD-CASES-2 G03): with several, "first only" lets a
+        // junk first entry block a valid one and "any valid" lets junk ride along; none is never valid.
         let envelope = bundle.dsseEnvelope
-        if envelope.signatures.isEmpty {
-            throw WeightSealError(.malformedBundle, "\(label): malformed bundle: the DSSE envelope has no signature")
-        }
-        if envelope.signatures.count > Limits.maxSignatures {
-            throw WeightSealError(.limitExceeded, "\(label): the DSSE envelope has \(envelope.signatures.count) signatures (at most \(Limits.maxSignatures))")
+        if envelope.signatures.count != 1 {
+            throw WeightSealError(.malformedBundle, "\(label): malformed bundle: \(Self.signatureCountProblem(envelope.signatures.count))")
         }
         let material = bundle.verificationMaterial
         let kinds = [material.publicKey != nil, material.x509CertificateChain != nil, material.certificate != nil]
@@ -191,6 +199,11 @@ public struct SigstoreBundle: Codable, Sendable {
             throw WeightSealError(.malformedBundle, "\(label): \(error.message)")
         }
         return bundle
+    }
+
+    /// Why an envelope with `count` (≠ 1) signatures is not a bundle's envelope.
+    static func signatureCountProblem(_ count: Int) -> String {
+        "the DSSE envelope of a Sigstore bundle must carry exactly one signature, found \(count)"
     }
 
     /// The bundle as pretty-printed JSON with sorted keys and a final newline.

@@ -41,3 +41,9 @@ extension Array where Element == UInt8 {
 func isHex(_ s: some StringProtocol, count: Int) -> Bool {
     s.utf8.count == count && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
 }
+
+/// Whether `s` is exactly `count` lower-case hex digits: the only spelling of a digest weightseal reads from a
+/// signed payload (FIELD-CASES-2 G14).
+func isLowerHex(_ s: some StringProtocol, count: Int) -> Bool {
+    s.utf8.count == count && s.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }
+}

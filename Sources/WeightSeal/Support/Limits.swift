@@ -10,8 +10,10 @@ public enum Limits {
     public static let maxSafetensorsHeaderBytes = 100_000_000
     /// Largest key, certificate or PEM file read, in bytes.
     public static let maxPEMBytes = 1024 * 1024
-    /// Most signatures in one DSSE envelope, and certificates in one chain.
+    /// Most signatures in the DSSE list of a transparency-log entry body. (The DSSE envelope of a Sigstore bundle
+    /// carries exactly one signature: FIELD-CASES-2 G03.)
     public static let maxSignatures = 16
+    /// Most certificates in one chain.
     public static let maxCertificates = 16
     /// Deepest directory nesting walked, and most symlink hops followed for one path.
     public static let maxDirectoryDepth = 256
