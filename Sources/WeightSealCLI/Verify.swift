@@ -61,13 +61,13 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
-            var model = directory ?? "."
-            if let hfCache {
-                model = try HFCache.locate(repo: hfCache, revision: revision, cacheDir: cacheDir).snapshotPath
-            }
+            // A missing model folder is named first.
+            let location = try hfCache.map { repo throws(WeightSealError) in
+                try ModelLocation(huggingFaceCache: repo, revision: revision, cacheDir: cacheDir)
+            } ?? ModelLocation(path: directory ?? ".")
+            let model = location.path
             let unsigned = checksums != nil || hfTree != nil
-            let isSnapshot = HFCacheSnapshot.detect(path: model) != nil
-            if !unsigned && !trust.isGiven && !isSnapshot && FileManager.default.fileExists(atPath: model) {
+            if !unsigned && !trust.isGiven && location.snapshot == nil {
                 throw ValidationError("give \(TrustOptions.names) to check the signature (or --checksums / --hf-tree for an unsigned list)")
             }
             // Bad policy or reference files stop before any hashing.
@@ -82,11 +82,10 @@ extension WeightSealCommand {
             let progress = ProgressLine()
             let reports = try await verifier.verify(model: model, references: references, progress: progress.handler)
             progress.finish()
-            let shown = HFCacheSnapshot.detect(path: model)?.snapshotPath ?? model
             if json {
                 printOut(reports.count == 1 ? jsonText(reports[0]) : jsonText(reports))
             } else {
-                for r in reports { printOut(renderReport(r, model: shown)) }
+                for r in reports { printOut(renderReport(r, model: model)) }
             }
             if reports.contains(where: { $0.verdict != .verified }) { throw ExitCode(1) }
         }

@@ -62,7 +62,7 @@ public struct ModelVerifier: Sendable {
     /// - Throws: as ``verify(model:signature:trust:progress:)``.
     public func verify(model: String, verified: VerifiedReference,
                        progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> VerificationReport {
-        let target = try ModelTarget(model)
+        let target = try ModelLocation(path: model)
         var report = try await check(target, reference: verified.reference, manifest: verified.manifest,
                                      signer: verified.signer, signatureFile: verified.label, progress: progress)
         if let snapshot = target.snapshot { report.add(await cacheFindings(snapshot)) }
@@ -83,7 +83,7 @@ public struct ModelVerifier: Sendable {
     ///   reference and a model that is not a cache snapshot.
     public func verify(model: String, references: [ModelReference],
                        progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> [VerificationReport] {
-        let target = try ModelTarget(model)
+        let target = try ModelLocation(path: model)
         var reports = [VerificationReport]()
         for source in references {
             switch source {
@@ -123,7 +123,7 @@ public struct ModelVerifier: Sendable {
     }
 
     /// The whole check of one reference: one walk whose file set serves hashing, licenses and formats alike.
-    private func check(_ target: ModelTarget, reference: Reference, manifest: ModelManifest?, signer: SignerInfo?,
+    private func check(_ target: ModelLocation, reference: Reference, manifest: ModelManifest?, signer: SignerInfo?,
                        signatureFile: String?, progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> VerificationReport {
         var reference = reference
         // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
@@ -378,15 +378,17 @@ func findingOrder(_ a: Finding, _ b: Finding) -> Bool {
 }
 
 /// What a `model` argument names: a folder, a single file, or a Hugging Face cache snapshot.
-struct ModelTarget: Sendable {
+public struct ModelLocation: Sendable, Hashable {
     /// The folder (a snapshot's canonical path) or file to check.
-    var path: String
+    public let path: String
     /// Set when `path` is a cache snapshot: its links are followed inside the repository folder, its blob names checked.
-    var snapshot: HFCacheSnapshot?
-    var isFile: Bool
+    public let snapshot: HFCacheSnapshot?
+    /// Whether `path` is a single file.
+    public let isFile: Bool
 
-    /// - Throws: ``WeightSealError/Code/io`` when nothing is at `model`.
-    init(_ model: String) throws(WeightSealError) {
+    /// The model at `path`; a folder inside a Hugging Face cache (`…/models--ORG--NAME/snapshots/REV`) is recognised.
+    /// - Throws: ``WeightSealError/Code/io`` when nothing is at `path`.
+    public init(path model: String) throws(WeightSealError) {
         var st = stat()
         guard stat(model, &st) == 0 else {
             throw WeightSealError(.io, "cannot read model folder \(model): no such file or folder")
@@ -396,8 +398,15 @@ struct ModelTarget: Sendable {
         path = snapshot?.snapshotPath ?? model
     }
 
+    /// The snapshot of `repo` (`ORG/NAME`) in a Hugging Face cache: `revision` (a commit or a ref; default
+    /// `refs/main`) under `cacheDir` (default: `HF_HUB_CACHE`, `HF_HOME/hub`, `~/.cache/huggingface/hub`).
+    /// - Throws: ``WeightSealError/Code/io`` naming what is missing (cache, repository, ref, snapshot).
+    public init(huggingFaceCache repo: String, revision: String? = nil, cacheDir: String? = nil) throws(WeightSealError) {
+        try self.init(path: try HFCache.locate(repo: repo, revision: revision, cacheDir: cacheDir).snapshotPath)
+    }
+
     /// `model.sig` inside the folder (beside a single file).
-    var defaultSignatureFile: String {
+    public var defaultSignatureFile: String {
         let folder = isFile ? (path as NSString).deletingLastPathComponent : path
         return ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
     }
