@@ -7,7 +7,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "weightseal",
-    platforms: [.macOS(.v14)],
     products: [
         .library(name: "WeightSeal", targets: ["WeightSeal"]),
         .executable(name: "weightseal", targets: ["weightseal"]),

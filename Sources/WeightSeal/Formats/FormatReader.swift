@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -25,15 +26,27 @@ struct FormatError: Error, Sendable {
     }
 }
 
-/// A read-only file read only at offsets with `pread`, never whole. Every read is bounded by the file size.
+/// The project's one bounded file reader: a read-only regular file read only at offsets with `pread`. Every read is
+/// bounded by the file size and by what the caller asks; whole-file reads (``AtomicFile/read(_:limit:what:)``) check a
+/// limit before reading.
 final class BoundedFile {
     let fd: Int32
     /// The size in bytes when opened.
     let size: UInt64
 
-    /// Opens a regular file (following symlinks).
+    /// Counts the bytes read by every ``BoundedFile`` in the current task, for tests that must show a check read
+    /// only headers (bytes counted, not seconds measured).
+    final class ReadCounter: Sendable {
+        private let total = Mutex<UInt64>(0)
+        package init() {}
+        package var bytes: UInt64 { total.withLock { $0 } }
+        func add(_ n: Int) { total.withLock { $0 &+= UInt64(n) } }
+    }
+    @TaskLocal static var readCounter: ReadCounter?
+
+    /// Opens a regular file (following symlinks); a fifo or device is refused without blocking.
     init(path: String) throws(FormatError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw .io("cannot open: \(String(cString: strerror(errno)))") }
         var st = stat()
         if fstat(fd, &st) != 0 {
@@ -70,6 +83,7 @@ final class BoundedFile {
             done += got
         }
         if done < n { out.removeSubrange(done...) }
+        Self.readCounter?.add(done)
         return out
     }
 

@@ -93,11 +93,7 @@ public struct LicensePolicy: Sendable, Hashable, Codable {
     /// - Throws: ``WeightSealError/Code/io`` when unreadable, ``WeightSealError/Code/limitExceeded`` when too large,
     ///   otherwise as ``init(json:label:)``.
     public static func load(file: String) throws(WeightSealError) -> LicensePolicy {
-        let r = try BoundedFileReader(fsPath: file, label: file)
-        guard r.size <= UInt64(Limits.maxPEMBytes) else {
-            throw WeightSealError(.limitExceeded, "license policy \(ModelPath.quoted(file)) is larger than \(Limits.maxPEMBytes) bytes")
-        }
-        return try LicensePolicy(json: try r.read(Int(r.size), what: "the policy"), label: file)
+        return try LicensePolicy(json: try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "license policy"), label: file)
     }
 
     private static func terms(_ entries: [String], list: String) throws(WeightSealError) -> [SPDXExpression.Term] {

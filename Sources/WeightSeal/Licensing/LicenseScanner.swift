@@ -162,9 +162,12 @@ public enum LicenseScanner {
     }
 
     static func readText(_ fsPath: String, label: String, limit: Int) throws(WeightSealError) -> String {
-        let r = try BoundedFileReader(fsPath: fsPath, label: label)
-        let bytes = try r.read(Int(min(UInt64(limit), r.size)), what: "the text")
-        return String(decoding: bytes, as: UTF8.self)
+        do {
+            let file = try BoundedFile(path: fsPath)
+            return String(decoding: try file.read(at: 0, count: Int(min(UInt64(limit), file.size))), as: UTF8.self)
+        } catch {
+            throw WeightSealError(.io, "cannot read \(ModelPath.quoted(label)): \(error.message)")
+        }
     }
 
     static func unreadable(_ path: String, _ error: any Error) -> Finding {

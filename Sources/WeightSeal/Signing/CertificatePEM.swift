@@ -16,22 +16,8 @@ extension CertificateTrust {
     ///   a block of another type (a private key, ...) or a malformed certificate.
     public static func loadCertificates(pemFile: String) throws(WeightSealError) -> [Certificate] {
         let label = "certificate file '\(pemFile)'"
-        let bytes: Data
-        do {
-            guard let handle = FileHandle(forReadingAtPath: pemFile) else {
-                throw WeightSealError(.io, "cannot open \(label)")
-            }
-            defer { try? handle.close() }
-            bytes = try handle.read(upToCount: Limits.maxPEMBytes + 1) ?? Data()
-        } catch let error as WeightSealError {
-            throw error
-        } catch {
-            throw WeightSealError(.io, "cannot read \(label): \(error.localizedDescription)", cause: error)
-        }
-        guard bytes.count <= Limits.maxPEMBytes else {
-            throw WeightSealError(.limitExceeded, "\(label) is larger than \(Limits.maxPEMBytes) bytes")
-        }
-        guard let text = String(data: bytes, encoding: .utf8) else {
+        let bytes = try AtomicFile.read(pemFile, limit: Limits.maxPEMBytes, what: "certificate file")
+        guard let text = String(validating: bytes, as: UTF8.self) else {
             throw WeightSealError(.malformedKey, "\(label) is not UTF-8 PEM text")
         }
         return try certificates(pem: text, label: label)

@@ -288,28 +288,10 @@ private func withNewline(_ s: String) -> String { s.hasSuffix("\n") ? s : s + "\
 
 /// Reads a small text file (key, certificate) with a size bound.
 func readPEMFile(_ file: String, what: String) throws(WeightSealError) -> String {
-    let bytes = try readBoundedFile(file, limit: Limits.maxPEMBytes, what: what)
+    let bytes = try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "\(what) file")
     guard let text = String(validating: bytes, as: UTF8.self) else {
         throw WeightSealError(.malformedKey, "\(file): \(what) file is not UTF-8 text")
     }
     return text
 }
 
-/// Reads at most `limit` bytes of `file`; larger files are refused without reading them whole.
-func readBoundedFile(_ file: String, limit: Int, what: String) throws(WeightSealError) -> [UInt8] {
-    guard let handle = FileHandle(forReadingAtPath: file) else {
-        throw WeightSealError(.io, "cannot open \(what) file \(file)")
-    }
-    defer { try? handle.close() }
-    let data: Data?
-    do {
-        data = try handle.read(upToCount: limit + 1)
-    } catch {
-        throw WeightSealError(.io, "cannot read \(what) file \(file): \(error.localizedDescription)")
-    }
-    let bytes = [UInt8](data ?? Data())
-    if bytes.count > limit {
-        throw WeightSealError(.limitExceeded, "\(what) file \(file) is larger than \(limit) bytes")
-    }
-    return bytes
-}

@@ -50,27 +50,19 @@ public enum AtomicFile {
     /// Reads a whole file of at most `limit` bytes.
     /// - Throws: ``WeightSealError/Code/io`` when it cannot be read, ``WeightSealError/Code/limitExceeded`` when larger.
     public static func read(_ path: String, limit: Int, what: String) throws(WeightSealError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw WeightSealError(.io, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+        let file: BoundedFile
+        do {
+            file = try BoundedFile(path: path)
+        } catch {
+            throw WeightSealError(.io, "cannot read \(what) \(path): \(error.message)")
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
-            throw WeightSealError(.io, "cannot read \(what) \(path): not a regular file")
+        guard file.size <= UInt64(limit) else {
+            throw WeightSealError(.limitExceeded, "\(what) \(path) is \(file.size) bytes; the limit is \(limit)")
         }
-        guard st.st_size <= limit else {
-            throw WeightSealError(.limitExceeded, "\(what) \(path) is \(st.st_size) bytes; the limit is \(limit)")
+        do {
+            return try file.read(at: 0, count: Int(file.size))
+        } catch {
+            throw WeightSealError(.io, "cannot read \(what) \(path): \(error.message)")
         }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
-        let total = out.count
-        var offset = 0
-        while offset < total {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + offset, total - offset, off_t(offset)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
-            offset += n
-        }
-        return Array(out[0..<offset])
     }
 }
