@@ -1,28 +1,3 @@
-extension Finding.Kind {
-    /// A license declaration re-read from the files differs from the signed one, or the signed expression does not
-    /// follow from the signed declarations (failure).
-    public static let licenseMismatch = Finding.Kind("licenseMismatch")
-    /// The license expression breaks the user's policy (failure).
-    public static let licenseNotAllowed = Finding.Kind("licenseNotAllowed")
-    /// `license: other` without `license_name` or `license_link`, an empty `license:`, or a `license_link` to a file
-    /// that is absent or not covered by the signature (warning; failure under `--strict`).
-    public static let licenseIncomplete = Finding.Kind("licenseIncomplete")
-    /// A license-like key the Hub does not read, such as `license_url` (warning).
-    public static let licenseUnknownKey = Finding.Kind("licenseUnknownKey")
-    /// With no signed license record, the model's own declarations disagree with each other (failure).
-    public static let licenseConflict = Finding.Kind("licenseConflict")
-    /// A license text file reads like a license the expression does not name (warning: it may cover code only).
-    public static let licenseTextDiffers = Finding.Kind("licenseTextDiffers")
-    /// The model card's prose names a license the expression does not name (warning).
-    public static let licenseProseMention = Finding.Kind("licenseProseMention")
-    /// The publisher chose the expression with `sign --license` (note).
-    public static let licenseChosenByPublisher = Finding.Kind("licenseChosenByPublisher")
-    /// A file's license metadata could not be read (warning).
-    public static let licenseUnreadable = Finding.Kind("licenseUnreadable")
-    /// A weight file states a license field more than once, so it declares no single value (failure).
-    public static let licenseAmbiguous = Finding.Kind("licenseAmbiguous")
-}
-
 /// The license part of verification (DESIGN §6): compares what the files declare now with the signed license
 /// record, applies the user's policy, and reports incomplete or odd metadata.
 public enum LicenseCheck {

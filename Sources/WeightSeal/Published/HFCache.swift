@@ -6,20 +6,6 @@ import Glibc
 import Darwin
 #endif
 
-extension Finding.Kind {
-    /// A Hugging Face cache blob whose content does not match its content-addressed name (failure).
-    public static let blobNameMismatch = Finding.Kind("blobNameMismatch")
-    /// A symlink in a cache snapshot with an absolute target: it breaks when the cache is moved (warning).
-    public static let absoluteSymlink = Finding.Kind("absoluteSymlink")
-    /// Cache bookkeeping (`.no_exist/`, `.locks/`, `*.incomplete` blobs): reported, never corruption (note).
-    public static let cacheBookkeeping = Finding.Kind("cacheBookkeeping")
-    /// Snapshot files whose content has no content-addressed name to check: copy mode, or a blob name that is
-    /// neither a SHA-256 nor a git blob SHA-1 (note).
-    public static let blobNameUnchecked = Finding.Kind("blobNameUnchecked")
-    /// A cache snapshot that holds no file (failure).
-    public static let emptySnapshot = Finding.Kind("emptySnapshot")
-}
-
 /// One revision of a repository in a Hugging Face cache: `CACHE/models--ORG--NAME/snapshots/REV`.
 ///
 /// Layout (huggingface_hub's cache guide): `models--ORG--NAME/refs/<branch>` holds a commit hash;

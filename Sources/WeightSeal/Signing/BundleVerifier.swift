@@ -1,11 +1,6 @@
 import Foundation
 import X509
 
-extension Finding.Kind {
-    /// Note: a bundle carrying a certificate was verified with a bare public key; the certificate was not validated.
-    public static let certificateNotChecked = Finding.Kind("certificateNotChecked")
-}
-
 /// Who the verifier trusts: one public key, or X.509 roots (with an optional identity).
 public enum SignatureTrust: Sendable {
     /// Trust exactly this key (`--key`).

@@ -99,29 +99,3 @@ public struct CertificateIdentity: Sendable {
     }
 }
 
-extension Finding.Kind {
-    /// The certificate's OIDC issuer is not the expected one.
-    public static let issuerMismatch = Finding.Kind("issuerMismatch")
-    /// No embedded SCT of the leaf verifies against the trusted root's CT logs.
-    public static let sctInvalid = Finding.Kind("sctInvalid")
-    /// A transparency-log entry's log is not in the trusted root.
-    public static let unknownLog = Finding.Kind("unknownLog")
-    /// The log entry's body does not describe this bundle's signature, key or artifact.
-    public static let logEntryMismatch = Finding.Kind("logEntryMismatch")
-    /// The inclusion promise (signed entry timestamp) does not verify with the log's key.
-    public static let signedEntryTimestampInvalid = Finding.Kind("signedEntryTimestampInvalid")
-    /// The bundle has fewer transparency-log entries than the policy requires (one, by default).
-    public static let logEntryMissing = Finding.Kind("logEntryMissing")
-    /// The inclusion proof is missing, or does not lead to the stated root.
-    public static let inclusionProofInvalid = Finding.Kind("inclusionProofInvalid")
-    /// The checkpoint (signed note) is malformed, names another tree, or no signature of the log verifies.
-    public static let checkpointInvalid = Finding.Kind("checkpointInvalid")
-    /// The log's integrated time is outside the log key's validity or in the future.
-    public static let integratedTimeInvalid = Finding.Kind("integratedTimeInvalid")
-    /// An RFC 3161 timestamp does not verify (signature, TSA chain, validity, imprint).
-    public static let timestampInvalid = Finding.Kind("timestampInvalid")
-    /// A keyless bundle has no verified time (no verified timestamp or integrated time).
-    public static let noVerifiedTime = Finding.Kind("noVerifiedTime")
-    /// The signature or statement is not about the given artifact (digest, or DSSE subject).
-    public static let artifactMismatch = Finding.Kind("artifactMismatch")
-}
