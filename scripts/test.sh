@@ -10,6 +10,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# compress-nio (gzip bodies in mirror audits) links the system zlib.
+[ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test.sh: installing ${need_apt[*]}"

@@ -12,6 +12,12 @@ extension Finding.Kind {
     public static let mirrorMetadataMismatch = Finding.Kind("mirrorMetadataMismatch")
     /// The mirror ignored a `Range` request and sent the whole file; the audit skipped the bytes it did not need.
     public static let rangeIgnored = Finding.Kind("rangeIgnored")
+    /// A `Range` request answered by a `200` with a `Content-Range`, or by a `206` starting before the byte asked
+    /// for; the bytes were placed by the `Content-Range` the server stated (a note).
+    public static let nonStandardRange = Finding.Kind("nonStandardRange")
+    /// The mirror sent a `Content-Encoding` although the audit asked for `identity`; says which form of the body
+    /// (decoded, or as sent) was checked (a note).
+    public static let contentCoding = Finding.Kind("contentCoding")
     /// A redirect that cannot be followed: a loop, more than the limit, or a `Location` that is not a usable
     /// http(s) URL (another scheme, a port out of range).
     public static let badRedirect = Finding.Kind("badRedirect")

@@ -139,8 +139,10 @@ struct UnitOutcome: Sendable {
     var wholeActual: String?
     var findings: [Finding] = []
     var evidence: MirrorEvidence?
-    /// The served size (`Content-Length` of a `200`, total of a `206`/`416`), when known.
+    /// The served size (`Content-Length` of an uncoded `200`, total of a `Content-Range`), when known.
     var servedSize: UInt64?
+    /// A body sent with a `Content-Encoding`: which form of it was checked.
+    var coding: CodingOutcome?
 }
 
 /// The audit of one mirror.
@@ -314,6 +316,7 @@ struct MirrorRun: Sendable {
         var wholeMatches: Bool?
         var wholeActual: String?
         var served: UInt64?
+        var coding: CodingOutcome?
         for o in outcomes {
             bytes &+= o.bytes
             seconds += o.seconds
@@ -322,6 +325,7 @@ struct MirrorRun: Sendable {
             if evidence == nil { evidence = o.evidence }
             if wholeMatches == nil { wholeMatches = o.wholeMatches; wholeActual = o.wholeActual }
             if served == nil { served = o.servedSize }
+            if coding == nil || coding?.form == .decoded || coding?.form == .asSent { coding = o.coding ?? coding }
             for finding in o.findings where !findings.contains(finding) { findings.append(finding) }
         }
         checked.sort()
@@ -345,8 +349,19 @@ struct MirrorRun: Sendable {
             case .gitBlobSHA1(let d): expected = d.hexString
             case .ranges: expected = nil
             }
-            findings.append(Finding(.digestMismatch, path: f.path, message: "the served bytes differ from the signed digest",
-                                    expected: expected, actual: wholeActual))
+            var message = "the served bytes differ from the signed digest"
+            var hints: [String] = []
+            switch coding?.form {
+            case .neither:
+                message = "the served bytes, decoded (Content-Encoding: \(coding?.encoding ?? "")), differ from the signed digest; so do the bytes as sent"
+                if let a = coding?.asSentActual { hints.append("the bytes as sent (still coded) hash to \(a)") }
+            case .undecoded(let why):
+                message = "the served bytes as sent (Content-Encoding: \(coding?.encoding ?? ""), not decoded: \(why)) differ from the signed digest"
+            default:
+                break
+            }
+            findings.append(Finding(.digestMismatch, path: f.path, message: message,
+                                    expected: expected, actual: wholeActual, hints: hints))
         }
         // The served size (Content-Length / Content-Range), when the bytes did not already show the difference.
         let headMode = options.mode == .head
@@ -364,15 +379,43 @@ struct MirrorRun: Sendable {
             if case .gitBlobSHA1(let d) = f.check, let tag = MirrorURL.sha1Hex(evidence.etag) { advertisedMatches = tag == d }
         }
         let answered = evidence?.status.map { (200...299).contains($0) } ?? false
-        if headMode, answered, f.size != nil, evidence?.contentLength == nil, evidence?.linkedSize == nil,
+        // A coded Content-Length is the length of the coded body: the file's size is unknown, not wrong (G12).
+        let statedLength = evidence?.contentEncoding == nil ? evidence?.contentLength : nil
+        if headMode, answered, f.size != nil, statedLength == nil, evidence?.linkedSize == nil,
            !findings.contains(where: { $0.kind == .sizeMismatch }) {
-            findings.append(Finding(.mirrorMetadataMismatch, path: f.path,
-                message: "the mirror states no size for this file (no Content-Length or X-Linked-Size), so head mode compared nothing",
-                hints: ["use --mode sample or --mode full to check the bytes"]))
+            if let encoding = evidence?.contentEncoding {
+                findings.append(Finding(.mirrorMetadataMismatch, path: f.path,
+                    message: "size unknown: content-coded (Content-Encoding: \(encoding) although the audit asked for identity), so its Content-Length is not the file's size and head mode compared nothing",
+                    actual: evidence?.contentLength.map { "Content-Length \($0) (\(encoding))" },
+                    hints: ["use --mode sample or --mode full: the audit decodes the body and checks the decoded bytes"]))
+            } else {
+                findings.append(Finding(.mirrorMetadataMismatch, path: f.path,
+                    message: "the mirror states no size for this file (no Content-Length or X-Linked-Size), so head mode compared nothing",
+                    hints: ["use --mode sample or --mode full to check the bytes"]))
+            }
         }
-        if let encoding = evidence?.contentEncoding {
+        if let coding {
+            switch coding.form {
+            case .decoded:
+                findings.append(Finding(.contentCoding, .note, path: f.path,
+                    message: "the mirror sent Content-Encoding: \(coding.encoding) although the audit asked for identity; the body was decoded and the decoded bytes were checked",
+                    actual: coding.encoding))
+            case .asSent:
+                findings.append(Finding(.contentCoding, .note, path: f.path,
+                    message: "the mirror labels the body Content-Encoding: \(coding.encoding), but the bytes as sent are the signed ones (a stored compressed file labelled as a content coding); they were checked, not the decoded form",
+                    actual: coding.encoding))
+            case .neither:
+                findings.append(Finding(.contentCoding, .note, path: f.path,
+                    message: "the mirror sent Content-Encoding: \(coding.encoding) although the audit asked for identity; neither the decoded bytes nor the bytes as sent are the signed ones",
+                    actual: coding.encoding))
+            case .undecoded(let why):
+                findings.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
+                    message: "the mirror sent Content-Encoding: \(coding.encoding) although the audit asked for identity, and it was not decoded (\(why)); the bytes as sent were checked",
+                    actual: coding.encoding))
+            }
+        } else if let encoding = evidence?.contentEncoding, !headMode {
             findings.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
-                message: "the mirror sent Content-Encoding: \(encoding) although the audit asked for identity; the bytes hashed are the encoded ones",
+                message: "the mirror sent Content-Encoding: \(encoding) although the audit asked for identity",
                 actual: encoding))
         }
         let failed = findings.contains { $0.severity == .failure }
@@ -381,7 +424,7 @@ struct MirrorRun: Sendable {
         let wholeCompared = chunksTotal == 0 && (wholeMatches != nil || (answered && f.size == 0 && bytes == 0))
         switch options.mode {
         case .head:
-            coverage = answered && (f.size == nil || evidence?.contentLength != nil || evidence?.linkedSize != nil) ? .metadata : .none
+            coverage = answered && (f.size == nil || statedLength != nil || evidence?.linkedSize != nil) ? .metadata : .none
         case .full:
             coverage = everyChunk || wholeCompared ? .complete : (bytes == 0 && checked.isEmpty ? .none : .partial)
         case .sample:
@@ -419,7 +462,7 @@ struct MirrorRun: Sendable {
                                    expected: String(size), actual: String(linked)))
             }
         }
-        if let linked = e.linkedSize, let length = e.status == 206 ? e.contentRangeTotal : e.contentLength, linked != length,
+        if let linked = e.linkedSize, let length = e.contentRangeTotal ?? (e.contentEncoding == nil ? e.contentLength : nil), linked != length,
            e.status.map({ (200...299).contains($0) }) ?? false {
             out.append(Finding(.mirrorMetadataMismatch, .warning, path: f.path,
                                message: "X-Linked-Size \(linked) differs from the served length \(length)",

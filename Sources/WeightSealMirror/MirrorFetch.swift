@@ -170,7 +170,8 @@ extension MirrorRun {
                 if (300...399).contains(status) { ev.location = response.headers.first(name: "Location").map { MirrorURL.display(String($0.prefix(300))) } }
                 outcome.evidence = ev
                 if (200...299).contains(status) {
-                    outcome.servedSize = ev.contentLength
+                    // A coded Content-Length is the coded body's length, not the file's size (G12).
+                    outcome.servedSize = ev.contentEncoding == nil ? ev.contentLength : nil
                 } else {
                     outcome.findings.append(statusFinding(f.path, status, current, evidence: ev, attempts: attempt + 1))
                 }
@@ -200,7 +201,6 @@ extension MirrorRun {
         var hasher = BodyHasher(check: check, size: f.size)
         hasher.isWholeFileSpan = !rangeRequest
         var attempt = 0
-        var rangeIgnoredNoted = false
         func fail(_ finding: Finding) -> UnitOutcome {
             var o = outcome
             o.findings.append(finding)
@@ -226,7 +226,7 @@ extension MirrorRun {
             var delegate: HashingDelegate
             var failure: (any Error)?
             while true {
-                delegate = HashingDelegate(hasher: hasher, from: from, counter: received)
+                delegate = HashingDelegate(hasher: hasher, from: from, rangeRequested: range != nil, counter: received)
                 do {
                     var headers = requestHeaders(for: current)
                     if let range { headers.add(name: "Range", value: range) }
@@ -264,23 +264,26 @@ extension MirrorRun {
             if delegate.contentRangeMismatch {
                 let cr = delegate.headers.first(name: "Content-Range")
                 let start = cr.flatMap(MirrorURL.contentRange)?.first
+                let code = delegate.status.map(String.init) ?? "206"
                 return fail(Finding(.mirrorMetadataMismatch, path: f.path,
-                    message: start.map { "the mirror answered 206 with a Content-Range starting at byte \($0), not at byte \(from) as asked" }
-                        ?? (cr == nil ? "the mirror answered 206 without a Content-Range" : "the mirror answered 206 with an unreadable Content-Range"),
+                    message: start.map { "the mirror answered \(code) with a Content-Range starting at byte \($0), after byte \(from) as asked" }
+                        ?? (cr == nil ? "the mirror answered \(code) without a Content-Range" : "the mirror answered \(code) with an unreadable Content-Range"),
                     expected: "bytes \(from)-\((hasher.end ?? 1) - 1)/\(f.size.map(String.init) ?? "*")", actual: cr.map { String($0.prefix(200)) }))
             }
             if let status = delegate.status {
                 switch status {
-                case 200:
-                    if sendRange, !rangeIgnoredNoted {
-                        rangeIgnoredNoted = true
-                        outcome.findings.append(Finding(.rangeIgnored, .note, path: f.path,
-                            message: "the mirror ignored a Range request and sent the whole file; unneeded bytes were skipped"))
+                case 200, 206:
+                    if let quirk = delegate.rangeQuirk, let note = Self.rangeNote(quirk, path: f.path),
+                       !outcome.findings.contains(note) {
+                        outcome.findings.append(note)
                     }
-                    if outcome.servedSize == nil { outcome.servedSize = outcome.evidence?.contentLength }
-                case 206:
                     if outcome.servedSize == nil {
-                        outcome.servedSize = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
+                        if status == 206 || delegate.rangeQuirk == .status200 {
+                            outcome.servedSize = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
+                        } else if delegate.coding == nil {
+                            // A coded Content-Length is the length of the coded body, not the file's size (G12).
+                            outcome.servedSize = outcome.evidence?.contentLength
+                        }
                     }
                 case 416:
                     let total = delegate.headers.first(name: "Content-Range").flatMap(MirrorURL.contentRange)?.total
@@ -321,6 +324,10 @@ extension MirrorRun {
                 return fail(failureFinding(f.path, c, url, attempts: attempt + 1,
                                            received: delegate.status == nil ? "" : " (at byte \(hasher.position) of \(f.size.map(String.init) ?? "?"))"))
             }
+            if let (settled, coding) = delegate.settleCoding() {
+                hasher = settled
+                outcome.coding = coding
+            }
             hasher.bodyEnded()
             outcome.checked = hasher.checked
             outcome.bad = hasher.bad
@@ -336,6 +343,21 @@ extension MirrorRun {
                     expected: f.size.map(String.init), actual: outcome.servedSize.map(String.init)))
             }
             return outcome
+        }
+    }
+
+    /// The note for a `Range` request answered other than by the book (the bytes were placed by the range stated).
+    static func rangeNote(_ quirk: RangeQuirk, path: String) -> Finding? {
+        switch quirk {
+        case .ignored:
+            return Finding(.rangeIgnored, .note, path: path,
+                message: "server ignored Range: HTTP 200 with the whole file; the bytes before the range were skipped, so each chunk was hashed at its own offset")
+        case .status200:
+            return Finding(.nonStandardRange, .note, path: path,
+                message: "non-standard status: a Range request answered HTTP 200 with a Content-Range (206 expected); the body was placed by its Content-Range")
+        case .earlier:
+            return Finding(.nonStandardRange, .note, path: path,
+                message: "the mirror answered a Range request with a Content-Range starting before the byte asked for; the extra bytes were skipped")
         }
     }
 

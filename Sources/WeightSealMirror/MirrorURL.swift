@@ -186,7 +186,7 @@ enum MirrorURL {
             if let v = last.first(name: "Content-Encoding"), v.trimmed.lowercased() != "identity", !v.trimmed.isEmpty {
                 e.contentEncoding = String(v.trimmed.prefix(64))
             }
-            if finalStatus == 206, let v = last.first(name: "Content-Range") { e.contentRangeTotal = contentRange(v)?.total }
+            if finalStatus == 206 || finalStatus == 200, let v = last.first(name: "Content-Range") { e.contentRangeTotal = contentRange(v)?.total }
         }
         return e
     }

@@ -24,6 +24,17 @@ FAULTS.json maps a file path (relative to ROOT) to a fault, applied to requests 
     {"kind": "auth", "authorization": "Basic ..."}  GET and HEAD: 401 unless the Authorization header is exactly that
     {"kind": "lie-length", "length": N}             Content-Length says N whatever the file holds; GET sends the
                                                     file's real bytes and closes
+  Range and coding quirks (field cases G11, G12), on the ordinary path (keep-alive, HEAD, ETag):
+    {"kind": "range-ignored"}                       a Range request gets 200 and the whole file, no Content-Range
+    {"kind": "range-200"}                           a Range request gets 200 with only the slice and a correct
+                                                    Content-Range
+    {"kind": "range-early", "back": 4096}           a Range request gets 206 from an earlier offset (block-aligned:
+                                                    down to a multiple of `back`, or `back` earlier if already one),
+                                                    with a Content-Range saying so
+    {"kind": "gzip-always"}                         every body (a range's slice too) gzip-compressed and labelled
+                                                    Content-Encoding: gzip, whatever Accept-Encoding says; HEAD
+                                                    states the compressed length
+    {"kind": "gz-labelled"}                         the stored bytes unchanged, labelled Content-Encoding: gzip
 Counts are kept per path across all requests (GET and HEAD). Stdlib only; for tests on 127.0.0.1.
 """
 import gzip
@@ -171,13 +182,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.plain(416, b"", {"Content-Range": "bytes */%d" % size})
                 return
             status = 206
+            if kind == "range-ignored":
+                first, last, status = 0, size - 1, 200
+            elif kind == "range-200":
+                status = 200
+            elif kind == "range-early":
+                back = int(fault.get("back", 4096))
+                first = first - first % back if first % back else max(first - back, 0)
         length = last - first + 1 if size > 0 else 0
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream")
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("ETag", '"%s"' % sha256_of(full))
-        if status == 206:
+        if status == 206 or (kind == "range-200" and rng):
             self.send_header("Content-Range", "bytes %d-%d/%d" % (first, last, size))
+        if kind in ("gzip-always", "gz-labelled"):
+            self.send_header("Content-Encoding", "gzip")
+        if kind == "gzip-always":
+            with open(full, "rb") as f:
+                f.seek(first)
+                coded = gzip.compress(f.read(length), mtime=0)
+            self.send_header("Content-Length", str(len(coded)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(coded)
+            return
         if kind == "lie-length":
             self.send_header("Content-Length", str(int(fault["length"])))
         else:
