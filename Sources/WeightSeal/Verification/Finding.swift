@@ -1,7 +1,8 @@
 /// One thing verification, inspection or an audit found, with a stable ``Kind`` code.
 ///
-/// Findings of severity ``Severity/failure`` make a verdict fail; warnings and notes never do. Every finding kind weightseal reports is defined in this file (the audit's own kinds in `WeightSealMirror`'s
-/// `AuditReport.swift`), each with what it means; `docs/verification.md` lists them for users.
+/// Findings of severity ``Severity/failure`` make a verdict fail; warnings and notes never do. Every finding kind
+/// weightseal reports is defined in this file (the audit's own kinds in `WeightSealMirror`'s `AuditReport.swift`),
+/// each with what it means; `docs/verification.md` lists them for users.
 public struct Finding: Sendable, Hashable, Codable {
     /// A stable finding code, e.g. `"digestMismatch"`. Codes are part of the JSON output and never renamed.
     public struct Kind: RawRepresentable, Sendable, Hashable, Codable, CustomStringConvertible {
