@@ -75,3 +75,26 @@ extension PublishedCLITests {
         return RunResult(status: p.terminationStatus, stdout: String(decoding: data, as: UTF8.self), stderr: "")
     }
 }
+
+@Suite("CLI: what hash writes, verify reads back")
+struct HashThenVerifyCLITests {
+    @Test("hash --format sha256sums -o DIR/SHA256SUMS, then verify --checksums DIR/SHA256SUMS: exit 0 beside model.sig and .git")
+    func roundTrip() throws {
+        let s = Scratch()
+        s.write("m/model.safetensors", bytes(70_000, seed: 4))
+        s.write("m/config.json", "{}\n")
+        s.write("m/.git/HEAD", "ref: refs/heads/main\n")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        #expect(try run(["hash", s.p("m"), "--format", "sha256sums", "-o", s.p("m/SHA256SUMS")]).status == 0)
+        let r = try run(["verify", s.p("m"), "--checksums", s.p("m/SHA256SUMS")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(!r.stdout.contains("unexpected"))
+        #expect(!r.stdout.contains("outsideSignature"))
+        // A file the list does not name is still unexpected.
+        s.write("m/extra.bin", "x")
+        let extra = try run(["verify", s.p("m"), "--checksums", s.p("m/SHA256SUMS")])
+        #expect(extra.status == 1)
+        #expect(extra.stdout.contains("\"extra.bin\"  unexpected"))
+    }
+}

@@ -417,10 +417,12 @@ struct HubMirrorTests {
         let model = try TestModel(writingTo: dir)
         let clock = ContinuousClock()
         let start = clock.now
-        let report = try await auditor(.full, timeout: 20, retries: 2)
+        let report = try await auditor(.full, timeout: 120, retries: 2)
             .audit(reference: model.reference, mirrors: ["http://user:secret@127.0.0.1:\(port)"])
-        // 3 attempts with 0.05 s and 0.1 s of backoff; the 20 s connect timeout must not be waited for.
-        #expect(clock.now - start < .seconds(15))
+        // 3 attempts with 0.05 s and 0.1 s of backoff. The evidence is the finding ("connection refused", not a
+        // timeout); the bound only guards against waiting out the 120 s connect timeout 3 times (a loaded 2-core
+        // machine took up to 45 s for the whole suite's share of this test).
+        #expect(clock.now - start < .seconds(100))
         let finding = report.mirrors[0].fileAudits.first?.findings.first
         #expect(finding?.kind == .connectionError)
         #expect(finding?.message.contains("connection refused") == true, "\(finding?.message ?? "")")
@@ -465,7 +467,7 @@ struct HubMirrorTests {
     func trickleHitsDeadline() async throws {
         // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but 160 bytes/s is far below the 64 KiB/s
         // minimum over a 3 s window: the first window after the head ends it, not the 27 minutes the segment needs.
-        let finding = try await timedFault(shard1, ["kind": "trickle", "bytes": 16, "every": 0.1], bound: .seconds(30)).first
+        let finding = try await timedFault(shard1, ["kind": "trickle", "bytes": 16, "every": 0.1], bound: .seconds(90)).first
         #expect(finding?.kind == .timeout)
         #expect(finding?.message.contains("below the minimum of 65536 bytes/s") == true, "\(finding?.message ?? "")")
     }

@@ -92,6 +92,20 @@ private func failures(_ f: [Finding]) -> [Finding] { f.filter { $0.severity == .
         #expect(findings.first?.message.contains("3 file(s)") == true)
     }
 
+    @Test("copy mode with the cache as the only reference: nothing was checked, so nothing is verified")
+    func copyModeAloneIsNotVerified() async throws {
+        let cache = Cache(copyMode: true)
+        let report = try await ModelVerifier(hashing: .init(jobs: 2)).verify(model: cache.snapshotPath, references: [])[0]
+        #expect(report.verdict == .rejected)
+        #expect(report.bytesHashed == 0)
+        #expect(report.failures.map(\.kind) == [.nothingChecked])
+        // With links, the same snapshot verifies by its blob names.
+        let withLinks = Cache()
+        let linked = try await ModelVerifier(hashing: .init(jobs: 2)).verify(model: withLinks.snapshotPath, references: [])[0]
+        #expect(linked.verdict == .verified, "\(linked.findings)")
+        #expect(linked.bytesHashed == UInt64(config.count + weights.count + tokenizer.count))
+    }
+
     @Test func absoluteSymlinkToAMissingOldCacheIsDangling() throws {
         let cache = Cache()
         cache.dir.remove("\(cache.snapshotRel)/model.safetensors")

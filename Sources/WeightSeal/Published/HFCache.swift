@@ -430,6 +430,12 @@ public enum HFCache {
             }
         }
         for p in failed where !seen.contains(p) { files.append(.init(path: p, status: .failed, size: nil)) }
+        // A check that checked nothing is not a verification (copy mode: no blob names to compare).
+        if !entries.isEmpty, hashed.isEmpty {
+            findings.append(Finding(.nothingChecked,
+                message: "no file of the snapshot could be checked: it has no content-addressed blob names (copy mode); "
+                    + "give a reference to check it against (--signature, --hf-tree or --checksums)"))
+        }
         files.sort { pathBytesLess($0.path, $1.path) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         return VerificationReport(

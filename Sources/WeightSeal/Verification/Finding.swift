@@ -130,6 +130,9 @@ extension Finding.Kind {
 // MARK: - Hugging Face cache
 
 extension Finding.Kind {
+    /// A verification whose reference let it check no file at all (a cache snapshot in copy mode checked by blob
+    /// names alone): never a verified verdict (failure).
+    public static let nothingChecked = Finding.Kind("nothingChecked")
     /// A Hugging Face cache blob whose content does not match its content-addressed name (failure).
     public static let blobNameMismatch = Finding.Kind("blobNameMismatch")
     /// A symlink in a cache snapshot with an absolute target: it breaks when the cache is moved (warning).

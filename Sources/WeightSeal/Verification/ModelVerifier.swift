@@ -131,6 +131,14 @@ public struct ModelVerifier: Sendable {
            !reference.ignorePaths.contains(rel) {
             reference.ignorePaths.append(rel)
         }
+        if !reference.isSigned {
+            // What `hash` leaves out by default (git files, the signature file) and the list file itself are left
+            // out of the check against an unsigned list too, unless the list names them.
+            let listed = Set(reference.files.map(\.path))
+            var extra = (ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile]).filter { !listed.contains($0) }
+            if let rel = ModelPath.relative(of: reference.label, inside: target.path), !listed.contains(rel) { extra.append(rel) }
+            for p in extra where !reference.ignorePaths.contains(p) { reference.ignorePaths.append(p) }
+        }
         var (report, listing) = try await check(root: target.path, reference: reference, signer: signer?.signer,
                                                 cacheRepository: target.snapshot?.repoFolder, progress: progress)
         if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
@@ -327,7 +335,8 @@ public struct ModelVerifier: Sendable {
 
         // Files the signer chose to leave out (beyond the usual git and signature files) are worth a note:
         // they are present but nothing vouches for them (a model card that carries the license, say).
-        let routine: Set<String> = Set(ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile])
+        var routine: Set<String> = Set(ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile])
+        if let listFile = ModelPath.relative(of: reference.label, inside: root) { routine.insert(listFile) }
         for ignored in reference.ignorePaths where !routine.contains(ignored) && ModelPath.problem(ignored) == nil {
             var st2 = stat()
             if lstat(root + "/" + ignored, &st2) == 0 {
