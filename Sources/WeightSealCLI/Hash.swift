@@ -7,7 +7,7 @@ extension WeightSealCommand {
     struct Hash: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Hash a model folder into an unsigned manifest.",
-            discussion: "Prints the manifest JSON (DESIGN §3) on stdout, or writes it atomically to -o FILE.")
+            discussion: "Prints the manifest JSON (docs/formats/manifest-v1.md) on stdout, or writes it atomically to -o FILE.")
 
         @Argument(help: "The model folder.", completion: .directory)
         var directory: String
@@ -65,7 +65,7 @@ extension WeightSealCommand {
             if json {
                 printOut(jsonText(HashSummary(output: output, files: manifest.files.count, bytes: bytes, root: manifest.root)))
             } else {
-                printOut("wrote \(output): \(manifest.files.count) files, \(formatBytes(bytes)), root \(manifest.root)")
+                printOut("wrote \(output): \(count(manifest.files.count, "file")), \(formatBytes(bytes)), root \(manifest.root)")
             }
         }
     }

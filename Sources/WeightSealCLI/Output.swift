@@ -32,6 +32,9 @@ func jsonText<T: Encodable>(_ value: T) -> String {
 }
 
 /// `1.23 GB`, `512 B`: decimal units, as throughput is quoted.
+/// `1 file`, `2 files`.
+func count(_ n: Int, _ noun: String) -> String { n == 1 ? "1 \(noun)" : "\(n) \(noun)s" }
+
 func formatBytes(_ n: UInt64) -> String {
     let v = Double(n)
     if v >= 1e12 { return String(format: "%.2f TB", v / 1e12) }

@@ -4,12 +4,16 @@ import WeightSeal
 /// The one-screen human form of a report.
 func renderReport(_ r: VerificationReport, model: String) -> String {
     var lines = [String]()
-    let total = r.files.count
-    let bytes = r.files.reduce(UInt64(0)) { $0 + ($1.size ?? 0) }
+    // Only files checked against the reference "match"; files it does not list are counted apart.
+    let checked = r.files.filter { $0.status != .unexpected }
+    let total = checked.count
+    let bytes = checked.reduce(UInt64(0)) { $0 + ($1.size ?? 0) }
+    let outside = r.files.count - checked.count
     let source = "\(r.reference.label) (\(kindName(r.reference.kind))\(r.reference.signed ? "" : ", UNSIGNED"))"
     let rate = r.seconds > 0 ? String(format: "%.2f GB/s", Double(r.bytesHashed) / r.seconds / 1e9) : "-"
     if r.verdict == .verified {
-        lines.append("VERIFIED \(model): \(total) files, \(formatBytes(bytes)) match \(source)")
+        lines.append("VERIFIED \(model): \(count(total, "file")), \(formatBytes(bytes)) match \(source)"
+                     + (outside > 0 ? "; \(count(outside, "file")) not in it (allowed)" : ""))
         if let signer = r.reference.signer { lines.append("  signed by \(signer)") }
         lines += transparencyLines(r.reference)
         if let license = r.license { lines.append("  license \(license) (signed)") }
@@ -33,7 +37,7 @@ func renderReport(_ r: VerificationReport, model: String) -> String {
     }
     if r.verdict != .verified && !r.files.isEmpty {
         let ok = r.files.filter { $0.status == .ok }.count
-        lines.append("  \(ok) of \(total) files ok; hashed \(formatBytes(r.bytesHashed)) in \(String(format: "%.2f", r.seconds)) s")
+        lines.append("  \(ok) of \(count(total, "file")) ok; hashed \(formatBytes(r.bytesHashed)) in \(String(format: "%.2f", r.seconds)) s")
     }
     return lines.joined(separator: "\n")
 }

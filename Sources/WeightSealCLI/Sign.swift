@@ -95,13 +95,15 @@ extension WeightSealCommand {
             for n in signed.warnings {
                 printError("weightseal: \(n.severity == .note ? "note" : "warning"): \(n.path.map { ModelPath.quoted($0) + ": " } ?? "")\(n.message)")
             }
+            let replaced = FileManager.default.fileExists(atPath: out)
             try AtomicFile.write(try signed.bundle.jsonData() + [10], to: out)
+            if replaced { printError("weightseal: note: replaced the existing \(out)") }
             let summary = SignSummary(signature: out, format: format.rawValue, files: signed.files, bytes: signed.bytes,
                                       root: signed.root, seconds: Date().timeIntervalSince(started))
             if json {
                 printOut(jsonText(summary))
             } else {
-                printOut("signed \(summary.files) files (\(formatBytes(summary.bytes))) in \(String(format: "%.2f", summary.seconds)) s -> \(out)")
+                printOut("signed \(count(summary.files, "file")) (\(formatBytes(summary.bytes))) in \(String(format: "%.2f", summary.seconds)) s -> \(out)")
             }
         }
     }

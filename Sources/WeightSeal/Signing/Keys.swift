@@ -170,6 +170,9 @@ public struct PublicKey: Sendable, Hashable {
             if documents.contains(where: { $0.discriminator == "CERTIFICATE" }) {
                 throw WeightSealError(.malformedKey, "found a certificate where a \"PUBLIC KEY\" PEM block was expected")
             }
+            if documents.contains(where: { $0.discriminator.hasSuffix("PRIVATE KEY") }) {
+                throw WeightSealError(.malformedKey, "this is a private key; verification takes the public key (its .pub file, from `weightseal keygen`)")
+            }
             throw WeightSealError(.malformedKey, "no PEM \"PUBLIC KEY\" block found")
         }
         try self.init(derRepresentation: document.derBytes)

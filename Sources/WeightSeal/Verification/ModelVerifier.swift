@@ -89,6 +89,10 @@ public struct ModelVerifier: Sendable {
             switch source {
             case .signature(let file, let trust):
                 let path = file ?? target.defaultSignatureFile
+                if file == nil, !FileManager.default.fileExists(atPath: path) {
+                    throw WeightSealError(.io, "no signature file \(path): give the signature file's path, or verify against an "
+                        + "unsigned list (a SHA256SUMS file, the Hub's tree listing) or a Hugging Face cache snapshot's blob names")
+                }
                 let signed = try await SignedReference.load(signatureFile: path, trust: trust)
                 guard let verified = signed.verified else {
                     // A payload that fails its signature is not read further.
@@ -280,9 +284,11 @@ public struct ModelVerifier: Sendable {
                 let bad = zip(ranges, result.ranges).enumerated().filter { $0.element.0.sha256 != $0.element.1 }.map(\.offset)
                 if let first = bad.first {
                     let r = ranges[first]
+                    // People count chunks from 1 and read inclusive byte ranges; `chunks` in JSON stays zero-based.
+                    let bytes = "bytes \(grouped(r.start))–\(grouped(r.end - 1))"
                     let which = bad.count == 1
-                        ? "chunk \(first) of \(ranges.count) (bytes \(r.start)..<\(r.end)) differs"
-                        : "\(bad.count) of \(ranges.count) chunks differ (first: chunk \(first), bytes \(r.start)..<\(r.end))"
+                        ? "chunk \(first + 1) of \(ranges.count) (\(bytes)) differs"
+                        : "\(bad.count) of \(ranges.count) chunks differ (first: chunk \(first + 1), \(bytes))"
                     finding = Finding(.digestMismatch, path: e.path, message: "\(which); size matches",
                                       expected: r.sha256.hexString, actual: result.ranges[first].hexString, chunks: bad)
                     if let actualFirst = result.ranges.first, let owner = expectedOwner[actualFirst], owner != e.path {
@@ -372,6 +378,17 @@ public struct ModelVerifier: Sendable {
         f.hints = PlaceholderHints.hints(fsPath: w.fsPath, size: w.size, expected: e)
         return f
     }
+}
+
+/// `67108864` → `67,108,864`: byte offsets as people read them.
+func grouped(_ n: UInt64) -> String {
+    let digits = Array(String(n))
+    var out = ""
+    for (i, d) in digits.enumerated() {
+        if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+        out.append(d)
+    }
+    return out
 }
 
 /// Byte-exact key of a path (Swift's String equality would equate NFC and NFD).
