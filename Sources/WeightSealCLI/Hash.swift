@@ -37,6 +37,12 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
+            if let output {
+                try checkOutput(output, model: directory, inputs: [], allowing: { name in
+                    let n = name.lowercased()
+                    return n.hasSuffix(".sig") || n.contains("sha256sum") || n.hasSuffix(".sha256") || n.contains("manifest")
+                })
+            }
             var builder = ManifestBuilder()
             builder.chunkSize = chunkSize.bytes
             builder.extraIgnorePaths = ignore
@@ -57,7 +63,7 @@ extension WeightSealCommand {
                 }).utf8)
             }
             guard let output else {
-                writeAll(1, text)
+                writeOut(text)
                 return
             }
             try AtomicFile.write(text, to: output)

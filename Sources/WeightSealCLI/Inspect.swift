@@ -34,11 +34,10 @@ extension WeightSealCommand {
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                let data = try encoder.encode(report)
-                FileHandle.standardOutput.write(data)
-                FileHandle.standardOutput.write(Data("\n".utf8))
+                printOut(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print(Self.render(report), terminator: "")
+                let text = Self.render(report)
+                printOut(text.hasSuffix("\n") ? String(text.dropLast()) : text)
             }
             if report.hasProblems { throw ExitCode(1) }
         }

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Synchronization
 import WeightSeal
 #if canImport(Glibc)
 import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
@@ -7,20 +9,34 @@ import Glibc
 import Darwin
 #endif
 
-/// Writes text to standard output.
+/// Writes text to standard output. A failed write (a full disk, a closed pipe) is remembered: the command then
+/// exits 2 with "write error", as coreutils do, instead of claiming success over cut output.
 func printOut(_ text: String) {
-    let bytes = Array((text + "\n").utf8)
-    writeAll(1, bytes)
+    writeOut(Array((text + "\n").utf8))
 }
 
-func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+/// Writes bytes to standard output, remembering a failure as ``printOut(_:)`` does.
+func writeOut(_ bytes: [UInt8]) {
+    if let error = writeAll(1, bytes) { StandardOutput.failure.withLock { $0 = $0 ?? error } }
+}
+
+/// The first write error on standard output, if any.
+enum StandardOutput {
+    static let failure = Mutex<String?>(nil)
+}
+
+/// Writes all of `bytes` to `fd`; returns the error text when a write fails.
+@discardableResult
+func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> String? {
     var offset = 0
     while offset < bytes.count {
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
         if n < 0 && errno == EINTR { continue }
-        guard n > 0 else { return }
+        if n < 0 { return String(cString: strerror(errno)) }
+        if n == 0 { return "nothing written" }
         offset += n
     }
+    return nil
 }
 
 /// Encodes a value as one pretty JSON document (keys sorted).
@@ -80,5 +96,26 @@ final class ProgressLine: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if drawn { writeAll(2, Array("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// Refuses an `-o` that would destroy an input (DESIGN: outputs never modify inputs): a folder, the same file as
+/// an input of the command (key, certificate, chain, policy), or an existing file of the model other than an output
+/// of this kind (`*.sig`; for `hash` also checksum and manifest files by their usual names).
+/// - Throws: `ValidationError` (usage, exit 64) naming what would be lost.
+func checkOutput(_ out: String, model: String, inputs: [(option: String, path: String)], allowing kept: (String) -> Bool) throws {
+    var st = stat()
+    if stat(out, &st) == 0 {
+        if (st.st_mode & S_IFMT) == S_IFDIR { throw ValidationError("-o \(out) is a folder; name the file to write") }
+        for input in inputs {
+            var other = stat()
+            if stat(input.path, &other) == 0, other.st_dev == st.st_dev, other.st_ino == st.st_ino {
+                throw ValidationError("-o \(out) is the file given to \(input.option); it would be overwritten")
+            }
+        }
+        if let rel = ModelPath.relative(of: out, inside: model), (st.st_mode & S_IFMT) == S_IFREG,
+           !kept((rel as NSString).lastPathComponent) {
+            throw ValidationError("-o \(out) is a file of the model (\(rel)); it would be replaced. Write elsewhere, or to a new name")
+        }
     }
 }

@@ -82,6 +82,9 @@ extension WeightSealCommand {
                 chain = leaf + rest
             }
             let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
+            try checkOutput(out, model: directory,
+                            inputs: [("--key", key)] + [certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
+                            allowing: { $0.hasSuffix(".sig") })
             let signer = ModelSigner(
                 options: .init(format: format == .oms ? .oms : .weightseal, chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
                                ignorePaths: ignore, symlinks: allowSymlinks ? .withinRoot : .reject, modelName: name,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import WeightSeal
+import Synchronization
 #if canImport(Glibc)
 import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
@@ -29,10 +30,17 @@ public enum WeightSealMain {
             } else {
                 try command.run()
             }
-            exit(Status.ok.rawValue)
+            exit(finalStatus(Status.ok.rawValue))
         } catch {
-            exit(status(for: error))
+            exit(finalStatus(status(for: error)))
         }
+    }
+
+    /// `status`, unless writing standard output failed: then 2 with "write error" (the output is not whole).
+    static func finalStatus(_ status: Int32) -> Int32 {
+        guard let failure = StandardOutput.failure.withLock({ $0 }) else { return status }
+        printError("weightseal: error: write error on standard output: \(failure)")
+        return Status.couldNotRun.rawValue
     }
 
     /// The status for an error thrown by parsing or by a command, after printing what the user must see.

@@ -50,15 +50,14 @@ struct LibraryTests {
         #expect(report.files.allSatisfy { $0.status == .ok })
         #expect(!report.findings.contains { $0.kind == .licenseMismatch })
 
-        // The same flow catches a changed declaration behind a link, and a blob whose content left its name.
+        // The same flow catches a changed card behind a link, and a blob whose content left its name; the changed
+        // card is not parsed (it failed its size check), so it is reported once, not again as a license mismatch.
         cache.dir.write("hub/models--org--tiny/blobs/\(gitBlobSHA1(SignedCache.card))", "---\nlicense: mit\n---\n# tiny\n")
         let changed = try await verifier.verify(model: cache.snapshot, signature: cache.signature,
                                                 trust: .publicKey(cache.key.publicKey))
         #expect(changed.verdict == .rejected)
-        let kinds = Set(changed.failures.map(\.kind))
-        #expect(kinds.contains(.licenseMismatch))
-        #expect(kinds.contains(.blobNameMismatch))
-        #expect(kinds.contains(.sizeMismatch) || kinds.contains(.digestMismatch))
+        #expect(Set(changed.failures.map(\.kind)) == [.sizeMismatch, .blobNameMismatch])
+        #expect(changed.failures.allSatisfy { $0.path == "README.md" })
     }
 
     @Test("strict format checks see the same file set as hashing in the cache layout")
@@ -140,5 +139,31 @@ struct LibraryTests {
         }
         // example-end
         return report.failures
+    }
+}
+
+extension LibraryTests {
+    @Test("a file that failed its size check is not parsed: a tampered safetensors header adding 10 MB is never read")
+    func failedFilesAreNotParsed() async throws {
+        let dir = TempDir()
+        let header = Array(#"{"__metadata__":{"license":"mit"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#.utf8)
+        func safetensors(_ h: [UInt8]) -> [UInt8] {
+            var n = UInt64(h.count).littleEndian
+            return withUnsafeBytes(of: &n) { Array($0) } + h + [UInt8](repeating: 0, count: 8)
+        }
+        _ = dir.write("model.safetensors", safetensors(header))
+        let key = SigningKey.generate(.p256)
+        let signed = try await ModelSigner().sign(model: dir.path, key: key)
+        try AtomicFile.write(try signed.bundle.jsonData(), to: dir.path + "/model.sig")
+
+        let big = Array(#"{"__metadata__":{"license":"apache-2.0","x":""#.utf8) + [UInt8](repeating: 0x61, count: 10 << 20)
+            + Array(#""},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#.utf8)
+        _ = dir.write("model.safetensors", safetensors(big))
+        let counter = BoundedFile.ReadCounter()
+        let report = try await BoundedFile.$readCounter.withValue(counter) {
+            try await ModelVerifier(policy: .init(strict: true)).verify(model: dir.path, trust: .publicKey(key.publicKey))
+        }
+        #expect(report.failures.map(\.kind) == [.sizeMismatch])
+        #expect(counter.bytes < 1 << 16, "\(counter.bytes) bytes parsed")
     }
 }

@@ -10,8 +10,10 @@ public enum LicenseCheck {
     ///   - strict: `verify --strict`: ``Finding/Kind/licenseIncomplete`` becomes a failure.
     /// - Returns: findings; failures are ``Finding/Kind/licenseMismatch``, ``Finding/Kind/licenseNotAllowed``,
     ///   ``Finding/Kind/licenseConflict``, ``Finding/Kind/licenseAmbiguous`` (and ``Finding/Kind/licenseIncomplete`` when strict).
+    ///   - unread: paths that were not re-read (they failed their size or digest check): their signed declarations are
+    ///     not compared.
     public static func check(signed: LicenseRecord?, scan: LicenseScan, signedPaths: Set<String>,
-                             policy: LicensePolicy?, strict: Bool = false) -> [Finding] {
+                             policy: LicensePolicy?, strict: Bool = false, unread: Set<String> = []) -> [Finding] {
         var findings = scan.notes
         for a in scan.ambiguities {
             findings.append(Finding(.licenseAmbiguous, .failure, path: a.path, message: a.message,
@@ -20,7 +22,8 @@ public enum LicenseCheck {
         var effective: [SPDXExpression] = []
 
         if let signed {
-            findings += compareDeclarations(signed: signed.declarations, found: scan.declarations)
+            findings += compareDeclarations(signed: signed.declarations.filter { !unread.contains($0.path) },
+                                            found: scan.declarations)
             findings += checkSignedExpression(signed)
             if let text = signed.expression {
                 if let expr = try? LicenseResolver.expression(forDeclaredValue: text) {

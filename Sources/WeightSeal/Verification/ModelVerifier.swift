@@ -146,17 +146,25 @@ public struct ModelVerifier: Sendable {
         var (report, listing) = try await check(root: target.path, reference: reference, signer: signer?.signer,
                                                 cacheRepository: target.snapshot?.repoFolder, progress: progress)
         if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
-        report.add(extraChecks(root: target.path, listing: listing, reference: reference, manifest: manifest))
+        // A file that failed its size or digest check is not parsed: its bytes are not the signed ones (and may be
+        // hostile), so its license and format checks would only echo the failure.
+        let failed = Set(report.files.filter { $0.status == .failed }.map(\.path))
+        let checked = FolderListing(files: listing.files.filter { !failed.contains($0.path) }, findings: listing.findings)
+        report.add(extraChecks(root: target.path, listing: checked, reference: reference, manifest: manifest, skipped: failed))
         report.license = manifest?.license?.expression
         return report
     }
 
     /// License checks (DESIGN §6) and, with ``VerificationPolicy/strict``, format checks (§7) of the walked files.
-    private func extraChecks(root: String, listing: FolderListing, reference: Reference, manifest: ModelManifest?) -> [Finding] {
+    private func extraChecks(root: String, listing: FolderListing, reference: Reference, manifest: ModelManifest?,
+                             skipped: Set<String>) -> [Finding] {
         if reference.files.count == 1, reference.files[0].path == "." { return [] }
         var findings: [Finding]
         if let manifest {
-            findings = LicenseCheck.check(manifest: manifest, files: listing.files, policy: policy.licensePolicy, strict: policy.strict)
+            // Declarations of files that failed are not compared: those files were not re-read.
+            findings = LicenseCheck.check(signed: manifest.license, scan: LicenseScanner.scan(files: listing.files),
+                                          signedPaths: Set(manifest.files.map(\.path)), policy: policy.licensePolicy,
+                                          strict: policy.strict, unread: skipped)
         } else {
             findings = LicenseCheck.check(signed: nil, scan: LicenseScanner.scan(files: listing.files),
                                           signedPaths: Set(reference.files.map(\.path)), policy: policy.licensePolicy,

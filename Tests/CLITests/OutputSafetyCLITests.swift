@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+
+/// Outputs never destroy inputs, and a failed write is never a success (issue 15, high).
+@Suite("CLI: outputs")
+struct OutputSafetyCLITests {
+    @Test("-o never names the key, a certificate, a folder or a model file; the inputs stay byte for byte")
+    func noClobber() throws {
+        let s = Scratch()
+        s.write("m/config.json", "{}\n")
+        s.write("m/model.safetensors", bytes(5000, seed: 2))
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        let key = s.read("k.key")
+        let weights = s.read("m/model.safetensors")
+        for (args, what) in [
+            (["sign", s.p("m"), "--key", s.p("k.key"), "-o", s.p("k.key")], "--key"),
+            (["sign", s.p("m"), "--key", s.p("k.key"), "-o", s.p("m/model.safetensors")], "a file of the model"),
+            (["hash", s.p("m"), "-o", s.p("m/config.json")], "a file of the model"),
+            (["hash", s.p("m"), "-o", s.p("m")], "is a folder"),
+        ] {
+            let r = try run(args)
+            #expect(r.status == 64, "\(args)")
+            #expect(r.stderr.contains(what), "\(r.stderr)")
+        }
+        #expect(s.read("k.key") == key)
+        #expect(s.read("m/model.safetensors") == weights)
+        #expect(try run(["hash", s.p("m"), "--format", "sha256sums", "-o", s.p("m/SHA256SUMS")]).status == 0)
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key"), "-o", s.p("m/release.sig")]).status == 0)
+    }
+
+    @Test("a write error on standard output exits 2 with \"write error\" (hash, inspect, verify --json)")
+    func writeErrors() throws {
+        let s = Scratch()
+        s.write("m/config.json", "{}\n")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        for args in [["hash", s.p("m"), "--format", "sha256sums"], ["inspect", s.p("m")],
+                     ["verify", s.p("m"), "--key", s.p("k.pub"), "--json"]] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: weightsealBinary)
+            p.arguments = args
+            p.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+            let err = Pipe()
+            p.standardError = err
+            try p.run()
+            p.waitUntilExit()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(p.terminationStatus == 2, "\(args)")
+            #expect(stderr.contains("write error"), "\(stderr)")
+        }
+    }
+}
