@@ -35,8 +35,45 @@ let conformanceCases: [String] = {
     return names.filter { FileManager.default.fileExists(atPath: conformanceRoot + "/" + $0 + "/bundle.sigstore.json") }.sorted()
 }()
 
-/// The finding kind (or exit-2 error) each failing case must be rejected with.
-let expectedRejection: [String: String] = [:]
+/// The finding kind (exit 1) or the error text (exit 2) each failing case must be rejected with: the first check that
+/// fails, in the order of docs/sigstore.md.
+let expectedRejection: [String: (status: Int32, says: String)] = [
+    "bundle-empty-certificate-chain_fail": (2, "x509CertificateChain has no certificate"),
+    "bundle-from-wrong-instance_fail": (1, "[unknownLog]"),
+    "bundle-invalid-base64-signature_fail": (2, "messageSignature.signature is not base64"),
+    "bundle-malformed-json_fail": (2, "unterminated string"),
+    "bundle-unknown-version_fail": (2, "unsupported bundle mediaType"),
+    "checkpoint-bad-keyhint_fail": (1, "[checkpointInvalid]"),
+    "dsse-invalid-sig_fail": (1, "[logEntryMismatch]"),
+    "dsse-mismatch-envelope_fail": (1, "[logEntryMismatch]"),
+    "incorrect-public-key_fail": (1, "[logEntryMismatch]"),
+    "intoto-expired-certificate_fail": (1, "[certificateInvalid]"),
+    "intoto-log-entry-mismatch_fail": (1, "[logEntryMismatch]"),
+    "intoto-missing-inclusion-proof_fail": (1, "[inclusionProofInvalid]"),
+    "intoto-tsa-timestamp-outside-cert-validity_fail": (1, "[certificateInvalid]"),
+    "invalid-checkpoint-signature_fail": (1, "[checkpointInvalid]"),
+    "invalid-inclusion-proof_fail": (1, "[inclusionProofInvalid]"),
+    "managed-key-no-key_fail": (1, "[certificateInvalid]"),
+    "message-digest-mismatch_fail": (1, "[artifactMismatch]"),
+    "rekor2-checkpoint-missing-log-signature_fail": (1, "[checkpointInvalid]"),
+    "rekor2-checkpoint-missing-origin_fail": (1, "[checkpointInvalid]"),
+    "rekor2-checkpoint-missing-root-hash_fail": (1, "[checkpointInvalid]"),
+    "rekor2-checkpoint-missing-size_fail": (1, "[checkpointInvalid]"),
+    "rekor2-checkpoint-no-matching-signature_fail": (1, "[checkpointInvalid]"),
+    "rekor2-dsse-invalid-sig_fail": (1, "[logEntryMismatch]"),
+    "rekor2-dsse-mismatch-envelope_fail": (1, "[logEntryMismatch]"),
+    "rekor2-no-inclusion-proof_fail": (1, "[inclusionProofInvalid]"),
+    "rekor2-no-timestamp_fail": (1, "[noVerifiedTime]"),
+    "rekor2-timestamp-outside-trust-root-tsa-validity_fail": (1, "[timestampInvalid] RFC 3161 timestamp 1: timestamp outside TSA validity"),
+    "rekor2-timestamp-outside-tsa-cert-validity_fail": (1, "[timestampInvalid] RFC 3161 timestamp 1: timestamp outside certificate validity"),
+    "rekor2-timestamp-payload-mismatch_fail": (1, "[timestampInvalid] RFC 3161 timestamp 1: timestamp is not over this signature"),
+    "rekor2-timestamp-untrusted-tsa-with-embedded-cert_fail": (1, "[timestampInvalid] RFC 3161 timestamp 1: timestamp not signed by a trusted TSA"),
+    "signature-mismatch_fail": (1, "[logEntryMismatch]"),
+    "trust-root-tlog-missing-validity-start_fail": (2, "validFor has no \"start\""),
+    "wrong-hashedrekord-artifact_fail": (1, "[logEntryMismatch]"),
+    "wrong-hashedrekord-cert-and-sig_fail": (1, "[logEntryMismatch]"),
+    "wrong-material_fail": (1, "[artifactMismatch]"),
+]
 
 @Suite("CLI: Sigstore bundles (keyless and managed key)")
 struct SigstoreCLITests {
@@ -50,8 +87,11 @@ struct SigstoreCLITests {
             let shouldFail = name.hasSuffix("_fail")
             let ok = shouldFail ? (r.status == 1 || r.status == 2) : r.status == 0
             if ok { right += 1 } else { wrong.append("\(name): exit \(r.status)\n\(r.stdout)\(r.stderr)") }
-            if shouldFail, let kind = expectedRejection[name] {
-                #expect((r.stdout + r.stderr).contains(kind), "\(name) should be rejected with \(kind): \(r.stdout)\(r.stderr)")
+            if shouldFail {
+                let expected = try #require(expectedRejection[name], "no expected rejection for \(name)")
+                #expect(r.status == expected.status, "\(name)")
+                #expect((expected.status == 1 ? r.stdout : r.stderr).contains(expected.says),
+                        "\(name) should be rejected with \(expected.says): \(r.stdout)\(r.stderr)")
             }
         }
         print("sigstore-conformance bundle-verify: \(right)/\(conformanceCases.count) cases give their expected verdict")
