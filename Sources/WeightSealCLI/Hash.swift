@@ -36,6 +36,10 @@ extension WeightSealCommand {
             case weightseal, sha256sums
         }
 
+        func validate() throws {
+            try validateChunkSize(chunkSize, option: "--chunk-size")
+        }
+
         func run() async throws {
             if let output {
                 try checkOutput(output, model: directory, inputs: [], allowing: { name in

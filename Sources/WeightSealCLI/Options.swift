@@ -39,3 +39,10 @@ struct HashingOptions: ParsableArguments {
         if let jobs, jobs < 1 || jobs > 1024 { throw ValidationError("--jobs must be between 1 and 1024") }
     }
 }
+
+/// A chunk or shard size out of the engine's range is a usage error (64), like any other bad option value.
+func validateChunkSize(_ size: ByteSize, option: String) throws {
+    guard size.bytes >= UInt64(Limits.minChunkSize), size.bytes <= UInt64(Limits.maxChunkSize) else {
+        throw ValidationError("\(option) must be between \(Limits.minChunkSize) bytes and \(Limits.maxChunkSize >> 30) GiB")
+    }
+}

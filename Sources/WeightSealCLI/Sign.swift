@@ -61,6 +61,8 @@ extension WeightSealCommand {
         func validate() throws {
             if certificateChain != nil && certificate == nil { throw ValidationError("--certificate-chain goes with --certificate") }
             if shardSize != nil && format != .oms { throw ValidationError("--shard-size goes with --format oms") }
+            try validateChunkSize(chunkSize, option: "--chunk-size")
+            if let shardSize { try validateChunkSize(shardSize, option: "--shard-size") }
         }
 
         func run() async throws {

@@ -51,10 +51,35 @@ struct TrustOptions: ParsableArguments {
     }
 }
 
+/// Parses an RFC 3339 time strictly: `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`, every field in range for its month
+/// (no 24:00:00, no February 30: the formatter would silently roll them over), and a UTC result X.509 can hold
+/// (years 1950–9999; RFC 5280 §4.1.2.5).
 func parseRFC3339(_ text: String) -> Date? {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    if let d = f.date(from: text) { return d }
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f.date(from: text)
+    let pattern = #"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]{1,9})?([Zz]|([+-])([0-9]{2}):([0-9]{2}))$"#
+    guard let regex = try? NSRegularExpression(pattern: pattern),
+          let m = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+    func int(_ i: Int) -> Int? {
+        guard let r = Range(m.range(at: i), in: text) else { return nil }
+        return Int(text[r])
+    }
+    guard let year = int(1), let month = int(2), let day = int(3), let hour = int(4), let minute = int(5),
+          let second = int(6) else { return nil }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC")!
+    guard (1...12).contains(month), hour < 24, minute < 60, second < 60,
+          let days = calendar.range(of: .day, in: .month, for: calendar.date(from: DateComponents(year: year, month: month))!),
+          days.contains(day) else { return nil }
+    var offset = 0
+    if Range(m.range(at: 9), in: text) != nil, let oh = int(10), let om = int(11) {
+        guard oh < 24, om < 60 else { return nil }
+        offset = (oh * 3600 + om * 60) * (text[Range(m.range(at: 9), in: text)!] == "-" ? -1 : 1)
+    }
+    guard let local = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)) else {
+        return nil
+    }
+    var date = local.addingTimeInterval(-Double(offset))
+    if let r = Range(m.range(at: 7), in: text), let fraction = Double("0" + text[r]) { date.addTimeInterval(fraction) }
+    let utcYear = calendar.component(.year, from: date)
+    guard (1950...9999).contains(utcYear) else { return nil }
+    return date
 }
