@@ -167,3 +167,28 @@ extension LibraryTests {
         #expect(counter.bytes < 1 << 16, "\(counter.bytes) bytes parsed")
     }
 }
+
+extension LibraryTests {
+    @Test("a signature verification would refuse for its size is refused before hashing, naming the size that fits")
+    func oversizedSignatureRefused() async throws {
+        let dir = TempDir()
+        let path = dir.write("big.bin", [1])
+        #expect(truncate(path, 13 << 30) == 0)  // sparse: nothing is read before the refusal
+        let key = SigningKey.generate(.p256)
+        let error = await #expect(throws: WeightSealError.self) {
+            _ = try await ModelSigner(options: .init(chunkSize: 4096)).sign(model: dir.path, key: key)
+        }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.message.contains("the smallest chunk size that fits is 8192 bytes") == true, "\(error?.message ?? "")")
+        let oms = await #expect(throws: WeightSealError.self) {
+            _ = try await ModelSigner(options: .init(format: .oms, shardSize: 4096)).sign(model: dir.path, key: key)
+        }
+        #expect(oms?.message.contains("shard size") == true)
+        // The estimate is an upper bound of what is written: a real signature stays below it.
+        let small = TempDir()
+        _ = small.write("w.bin", pattern(300_000, seed: 1))
+        let signed = try await ModelSigner(options: .init(chunkSize: 4096)).sign(model: small.path, key: key)
+        let listed = try ManifestBuilder().listFiles(root: small.path)
+        #expect(UInt64(try signed.bundle.jsonData().count) < ModelSigner.estimatedSignatureBytes(files: listed.files, pieceSize: 4096))
+    }
+}

@@ -118,6 +118,7 @@ public struct ModelSigner: Sendable {
         case .weightseal:
             // One walk serves the license declarations and the hashing.
             let listed = try builder.listFiles(root: model)
+            try Self.checkSignatureSize(files: listed.files, pieceSize: options.chunkSize, option: "chunk size")
             let (record, notes) = try LicenseResolver.resolve(files: listed.files, publisherChoice: options.license)
             builder.license = record
             let (manifest, portability) = try await builder.build(root: model, listed: listed, progress: progress)
@@ -148,6 +149,7 @@ public struct ModelSigner: Sendable {
         } else {
             (files, warnings) = try builder.listFiles(root: model)
         }
+        if let shard { try Self.checkSignatureSize(files: files, pieceSize: shard, option: "shard size") }
         let requests = files.map { HashRequest(path: $0.fsPath, size: $0.size, wholeFile: shard == nil, chunkSize: shard) }
         let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
         var hashed = [OMSFormat.HashedFile]()
@@ -162,5 +164,29 @@ public struct ModelSigner: Sendable {
         let statement = try OMSFormat.statement(files: hashed, shardSize: shard, modelName: name, ignorePaths: recorded,
                                                 allowSymlinks: builder.symlinks == .withinRoot)
         return (statement, files.count, files.reduce(0) { $0 + $1.size }, warnings)
+    }
+
+    /// An upper estimate of the signature file's size, in bytes, for `files` cut in pieces of `pieceSize` bytes: every
+    /// piece costs a digest line in the payload, and the payload is base64 in the bundle.
+    static func estimatedSignatureBytes(files: [WalkedFile], pieceSize: UInt64) -> UInt64 {
+        var payload: UInt64 = 64 << 10
+        for f in files {
+            let pieces = f.size > pieceSize ? (f.size + pieceSize - 1) / pieceSize : 0
+            payload &+= 2 &* UInt64(f.path.utf8.count) &+ 300 &+ pieces &* (96 &+ UInt64(f.path.utf8.count))
+        }
+        return payload / 3 &* 4 &+ 4096
+    }
+
+    /// Refuses, before any byte is hashed, a signature that verification would refuse for its size
+    /// (``Limits/maxJSONBytes``), naming the smallest piece size that fits.
+    /// - Throws: ``WeightSealError/Code/invalidArgument``.
+    static func checkSignatureSize(files: [WalkedFile], pieceSize: UInt64, option: String) throws(WeightSealError) {
+        let limit = UInt64(Limits.maxJSONBytes)
+        guard estimatedSignatureBytes(files: files, pieceSize: pieceSize) > limit else { return }
+        var fits = max(UInt64(Limits.minChunkSize), pieceSize)
+        while fits < UInt64(Limits.maxChunkSize), estimatedSignatureBytes(files: files, pieceSize: fits) > limit { fits *= 2 }
+        throw WeightSealError(.invalidArgument,
+            "a \(option) of \(pieceSize) bytes gives a signature of about \(estimatedSignatureBytes(files: files, pieceSize: pieceSize) >> 20) MiB, "
+            + "more than verification reads (\(limit >> 20) MiB); the smallest \(option) that fits is \(fits) bytes")
     }
 }
