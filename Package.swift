@@ -62,9 +62,9 @@ let package = Package(
             dependencies: ["WeightSealCLI"],
             swiftSettings: swiftSettings
         ),
-        // Fuzz target (scripts/fuzz.sh); an ordinary build makes it a corpus replayer.
+        // Fuzz targets (scripts/fuzz.sh); an ordinary build makes it a corpus replayer.
         .executableTarget(
-            name: "FuzzSigstore",
+            name: "Fuzz",
             dependencies: ["WeightSeal"],
             swiftSettings: swiftSettings
         ),

@@ -1,16 +1,41 @@
 #!/usr/bin/env bash
-# Fuzzes the Sigstore parsers and verifier with libFuzzer (Sources/FuzzSigstore), seeded with the conformance
-# bundles and trusted roots. Usage: scripts/fuzz.sh [SECONDS] (default 60). Crashes land in .cache/fuzz/artifacts.
+# Fuzzes a parser of untrusted bytes with libFuzzer (Sources/Fuzz), seeded from the test vectors.
+# Usage: scripts/fuzz.sh [TARGET|all] [SECONDS]   (default: sigstore 60). Targets: scripts/fuzz.sh list
+# Crashes, timeouts and leaks land in .cache/fuzz/artifacts/TARGET; keep each as a regression in Tests/FuzzCorpus/TARGET/
+# (the tests replay that folder).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-seconds="${1:-60}"
-corpus=.cache/fuzz/corpus-sigstore
-mkdir -p "$corpus" .cache/fuzz/artifacts
-find manifests/testvectors/sigstore-conformance -name '*.json' -exec cp {} "$corpus/" \; 2>/dev/null || true
-i=0; for f in manifests/testvectors/sigstore-conformance/bundle-verify/*/bundle.sigstore.json manifests/testvectors/oms/upstream/*/model.sig; do
-  cp "$f" "$corpus/seed-$i.json"; i=$((i + 1))
-done
-swift build --sanitize fuzzer -Xswiftc -DFUZZING --product FuzzSigstore --scratch-path .build-fuzz 2>&1 | tail -1
-exec .build-fuzz/debug/FuzzSigstore "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=20 \
-  -artifact_prefix=.cache/fuzz/artifacts/ -print_final_stats=1
+target="${1:-sigstore}"
+seconds="${2:-60}"
+targets="sigstore bundle manifest oms checksums hf-tree spdx pem model-card safetensors gguf pickle zip"
+if [ "$target" = list ]; then echo "$targets"; exit 0; fi
+if [ "$target" = all ]; then
+  for t in $targets; do "$0" "$t" "$seconds"; done
+  exit 0
+fi
+
+seed() { # TARGET FILE...
+  local dir=".cache/fuzz/corpus/$1"; shift
+  mkdir -p "$dir"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$dir/seed-$(sha256sum "$f" | cut -c1-16)"; done
+}
+v=manifests/testvectors
+case "$target" in
+  sigstore|bundle) seed "$target" $v/sigstore-conformance/bundle-verify/*/bundle.sigstore.json $v/sigstore-conformance/bundle-verify/*/trusted_root.json $v/oms/sigs/*.sig $v/oms/upstream/*/model.sig ;;
+  manifest|oms) seed "$target" $v/oms/payloads/*.json ;;
+  checksums) seed "$target" $v/checksum-files/*.txt ;;
+  hf-tree) seed "$target" $(find $v -name '*tree*.json') ;;
+  spdx) mkdir -p .cache/fuzz/corpus/spdx; for e in "Apache-2.0" "MIT OR (GPL-2.0-only WITH Classpath-exception-2.0)" "LicenseRef-llama3.1 AND CC-BY-4.0+"; do printf '%s' "$e" > ".cache/fuzz/corpus/spdx/$(printf '%s' "$e" | sha256sum | cut -c1-16)"; done ;;
+  pem) seed "$target" $v/oms/keys/* $v/oms/pki/*.pem ;;
+  model-card) seed "$target" $(find $v/licenses manifests/examples -name '*.md') ;;
+  safetensors) seed "$target" $v/formats/*.safetensors ;;
+  gguf) seed "$target" $v/formats/*.gguf ;;
+  pickle|zip) seed "$target" $(find $v/formats -name '*.bin' -o -name '*.pt' -o -name '*.pkl' 2>/dev/null) $v/formats/reference.safetensors ;;
+  *) echo "unknown target $target (scripts/fuzz.sh list)" >&2; exit 64 ;;
+esac
+mkdir -p ".cache/fuzz/artifacts/$target" "Tests/FuzzCorpus/$target"
+swift build --sanitize fuzzer -Xswiftc -DFUZZING --product Fuzz --scratch-path .build-fuzz 2>&1 | tail -1
+WEIGHTSEAL_FUZZ_TARGET="$target" .build-fuzz/debug/Fuzz ".cache/fuzz/corpus/$target" "Tests/FuzzCorpus/$target" \
+  -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=1 -artifact_prefix=".cache/fuzz/artifacts/$target/" \
+  -print_final_stats=1

@@ -1,0 +1,92 @@
+import Foundation
+import WeightSeal
+
+// libFuzzer targets for the parsers of untrusted bytes (scripts/fuzz.sh TARGET SECONDS; `--sanitize fuzzer
+// -Xswiftc -DFUZZING`). The target is chosen by WEIGHTSEAL_FUZZ_TARGET; in an ordinary build this is a replayer:
+// `Fuzz TARGET FILE...` runs each file once through TARGET (the regression corpus is replayed this way by the tests).
+
+/// Every target: a name and what one input goes through. Nothing may trap, hang or grow memory past a small multiple.
+let targets: [String: @Sendable ([UInt8]) -> Void] = [
+    "sigstore": { bytes in
+        _ = try? TrustedRoot.parse(bytes, label: "input")
+        guard let contents = try? SigstoreBundle.Contents.parse(bytes, label: "input") else { return }
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            _ = await SigstoreVerifier.verify(contents, artifact: artifact, policy: policy)
+            done.signal()
+        }
+        done.wait()
+    },
+    "bundle": { bytes in _ = try? SigstoreBundle.parse(bytes, label: "input") },
+    "manifest": { bytes in _ = try? ModelManifest.parseStatement(bytes, label: "input") },
+    "oms": { bytes in _ = try? OMSFormat.reference(fromPayload: bytes, label: "input") },
+    "checksums": { bytes in _ = try? ChecksumFile.parse(bytes, label: "input") },
+    "hf-tree": { bytes in _ = try? HFTree.parse(bytes, label: "input") },
+    "spdx": { bytes in _ = try? SPDXExpression(parsing: String(decoding: bytes, as: UTF8.self)) },
+    "pem": { bytes in
+        let text = String(decoding: bytes, as: UTF8.self)
+        _ = try? PublicKey(pemRepresentation: text)
+        _ = try? CertificateTrust.certificates(pem: text)
+        _ = try? SigningKey(pemRepresentation: text)
+    },
+    "model-card": { bytes in _ = try? ModelCardFrontMatter.parse(card: String(decoding: bytes, as: UTF8.self)) },
+    "safetensors": { bytes in inspect(bytes, as: "model.safetensors") },
+    "gguf": { bytes in inspect(bytes, as: "model.gguf") },
+    "pickle": { bytes in inspect(bytes, as: "pytorch_model.bin") },
+    "zip": { bytes in inspect(bytes, as: "model.pt") },
+]
+
+private let policy = SigstorePolicy(signer: .certificateIdentity(try! CertificateIdentity(
+    subjectAlternativeName: .regularExpression(".*"), issuer: "https://token.actions.githubusercontent.com")))
+private let artifact = SigstoreArtifact.bytes(Array("123\n".utf8))
+
+/// Format parsers read files: the input is written to a private file and inspected (headers, placeholders, pickle
+/// opcodes, zip directory), and its license declarations read.
+private func inspect(_ bytes: [UInt8], as name: String) {
+    let dir = NSTemporaryDirectory() + "weightseal-fuzz-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let path = dir + "/" + name
+    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { return }
+    _ = FormatInspector.inspectFile(atPath: path, displayPath: name)
+    _ = FormatInspector.inspect(root: dir, paths: [name])
+    _ = try? ModelInspector().inspect(path: path)
+}
+
+private let selected: @Sendable ([UInt8]) -> Void = {
+    let name = ProcessInfo.processInfo.environment["WEIGHTSEAL_FUZZ_TARGET"] ?? "sigstore"
+    guard let target = targets[name] else {
+        FileHandle.standardError.write(Data("unknown fuzz target \(name); targets: \(targets.keys.sorted().joined(separator: ", "))\n".utf8))
+        exit(2)
+    }
+    return target
+}()
+
+/// libFuzzer's entry point: one input through the selected target.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    selected(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+#if !FUZZING
+@main
+enum Replay {
+    static func main() {
+        let args = Array(CommandLine.arguments.dropFirst())
+        guard let name = args.first, let target = targets[name] else {
+            FileHandle.standardError.write(Data("usage: Fuzz TARGET FILE... (targets: \(targets.keys.sorted().joined(separator: ", ")))\n".utf8))
+            exit(64)
+        }
+        var count = 0
+        for path in args.dropFirst() {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                FileHandle.standardError.write(Data("cannot read \(path)\n".utf8))
+                exit(2)
+            }
+            target([UInt8](data))
+            count += 1
+        }
+        print("\(name): replayed \(count) inputs")
+    }
+}
+#endif
