@@ -50,3 +50,25 @@ struct OutputSafetyCLITests {
         }
     }
 }
+
+extension OutputSafetyCLITests {
+    @Test("one path rule for manifests: a name with a backslash is refused at sign; U+FFFD (valid UTF-8) signs and verifies")
+    func pathRule() throws {
+        let s = Scratch()
+        s.write("m/c\u{FFFD}d.bin", "y")
+        s.write("m/a\\b.bin", "x")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        let refused = try run(["sign", s.p("m"), "--key", s.p("k.key")])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("contains a backslash"))
+        try FileManager.default.removeItem(atPath: s.p("m/a\\b.bin"))
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        let ok = try run(["verify", s.p("m"), "--key", s.p("k.pub")])
+        #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        // Added after signing, it is a file the signature does not cover (a checksum list may still name it).
+        s.write("m/a\\b.bin", "x")
+        let added = try run(["verify", s.p("m"), "--key", s.p("k.pub")])
+        #expect(added.status == 1)
+        #expect(added.stdout.contains("unexpected"))
+    }
+}

@@ -35,7 +35,12 @@ public struct ManifestBuilder: Sendable {
     public func listFiles(root: String) throws(WeightSealError) -> (files: [WalkedFile], warnings: [Finding]) {
         for p in extraIgnorePaths { try ModelPath.validate(p) }
         let listing = try ModelFolder.list(root: root, options: .init(ignorePaths: ignorePaths, symlinks: symlinks))
-        let refused = listing.findings.filter { $0.severity == .failure }
+        // One path rule for signing and verifying: a name a manifest cannot hold (a backslash, say) is refused here,
+        // not written into a signature that verification would refuse.
+        let unnamable = listing.files.compactMap { f in
+            ModelPath.problem(f.path).map { Finding(.invalidName, path: f.path, message: "\($0): this name cannot be recorded in a manifest") }
+        }
+        let refused = listing.findings.filter { $0.severity == .failure } + unnamable
         if !refused.isEmpty {
             let lines = refused.prefix(20).map { "  \($0.path.map(ModelPath.quoted) ?? root): \($0.message)" }
             let hint = symlinks == .reject && refused.contains { $0.kind == .symlinkRejected } ? "\n(use --allow-symlinks to cover symlinks that stay inside the folder)" : ""

@@ -22,7 +22,6 @@ public enum ModelPath {
         if bytes.first == UInt8(ascii: "/") { return "absolute path" }
         if bytes.contains(0) { return "contains NUL" }
         if bytes.contains(UInt8(ascii: "\\")) { return "contains a backslash" }
-        if path.unicodeScalars.contains("\u{FFFD}") { return "not valid UTF-8" }
         for component in bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
             if component.isEmpty { return "empty path component" }
             if component.elementsEqual([UInt8(ascii: ".")]) { return "'.' component" }

@@ -68,6 +68,8 @@ extension Finding.Kind {
     public static let symlinkCycle = Finding.Kind("symlinkCycle")
     public static let danglingSymlink = Finding.Kind("danglingSymlink")
     public static let unreadable = Finding.Kind("unreadable")
+    /// A file whose name a manifest cannot hold (a backslash, a name too long): `sign` and `hash` refuse it.
+    public static let invalidName = Finding.Kind("invalidName")
     public static let ignored = Finding.Kind("ignored")
     public static let outsideSignature = Finding.Kind("outsideSignature")
     public static let unicodeNormalization = Finding.Kind("unicodeNormalization")
