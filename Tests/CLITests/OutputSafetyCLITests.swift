@@ -72,3 +72,25 @@ extension OutputSafetyCLITests {
         #expect(added.stdout.contains("unexpected"))
     }
 }
+
+extension OutputSafetyCLITests {
+    @Test("a key and a license policy given through a pipe (<(…)) are read like files")
+    func pipes() throws {
+        let s = Scratch()
+        s.write("m/README.md", "---\nlicense: mit\n---\n")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-c", "\"$0\" verify \"$1\" --key <(cat \"$2\") --license-policy <(echo '{\"allow\":[\"MIT\"]}')",
+                       weightsealBinary, s.p("m"), s.p("k.pub")]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "\(text)")
+        #expect(text.hasPrefix("VERIFIED"))
+    }
+}

@@ -93,7 +93,7 @@ public struct LicensePolicy: Sendable, Hashable, Codable {
     /// - Throws: ``WeightSealError/Code/io`` when unreadable, ``WeightSealError/Code/limitExceeded`` when too large,
     ///   otherwise as ``init(json:label:)``.
     public static func load(file: String) throws(WeightSealError) -> LicensePolicy {
-        return try LicensePolicy(json: try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "license policy"), label: file)
+        return try LicensePolicy(json: try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "license policy", allowPipe: true), label: file)
     }
 
     private static func terms(_ entries: [String], list: String) throws(WeightSealError) -> [SPDXExpression.Term] {

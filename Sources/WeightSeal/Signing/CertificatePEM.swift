@@ -16,7 +16,7 @@ extension CertificateTrust {
     ///   a block of another type (a private key, ...) or a malformed certificate.
     public static func loadCertificates(pemFile: String) throws(WeightSealError) -> [Certificate] {
         let label = "certificate file '\(pemFile)'"
-        let bytes = try AtomicFile.read(pemFile, limit: Limits.maxPEMBytes, what: "certificate file")
+        let bytes = try AtomicFile.read(pemFile, limit: Limits.maxPEMBytes, what: "certificate file", allowPipe: true)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw WeightSealError(.malformedKey, "\(label) is not UTF-8 PEM text")
         }

@@ -291,7 +291,7 @@ private func withNewline(_ s: String) -> String { s.hasSuffix("\n") ? s : s + "\
 
 /// Reads a small text file (key, certificate) with a size bound.
 func readPEMFile(_ file: String, what: String) throws(WeightSealError) -> String {
-    let bytes = try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "\(what) file")
+    let bytes = try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "\(what) file", allowPipe: true)
     guard let text = String(validating: bytes, as: UTF8.self) else {
         throw WeightSealError(.malformedKey, "\(file): \(what) file is not UTF-8 text")
     }

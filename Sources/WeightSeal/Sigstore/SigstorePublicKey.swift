@@ -166,7 +166,7 @@ extension SigstorePublicKey {
     /// Reads a PEM public key file (`PUBLIC KEY` SPKI, or `RSA PUBLIC KEY` PKCS#1), at most ``Limits/maxPEMBytes``.
     /// - Throws: ``WeightSealError/Code/io`` if unreadable, ``WeightSealError/Code/malformedKey`` if not such a key.
     public static func load(file: String) throws(WeightSealError) -> SigstorePublicKey {
-        let data = try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "public key")
+        let data = try AtomicFile.read(file, limit: Limits.maxPEMBytes, what: "public key", allowPipe: true)
         guard let text = String(validating: data, as: UTF8.self) else {
             throw WeightSealError(.malformedKey, "\(file): not a PEM public key")
         }

@@ -92,7 +92,7 @@ public struct TrustedRoot: Sendable {
     /// - Throws: ``WeightSealError/Code/io`` if unreadable; ``WeightSealError/Code/malformedTrustRoot`` naming the
     ///   field; ``WeightSealError/Code/limitExceeded`` past ``maxBytes`` or ``maxEntries``.
     public static func load(file: String) throws(WeightSealError) -> TrustedRoot {
-        let data = try AtomicFile.read(file, limit: maxBytes, what: "trusted root")
+        let data = try AtomicFile.read(file, limit: maxBytes, what: "trusted root", allowPipe: true)
         return try parse(data, label: file)
     }
 

@@ -48,8 +48,15 @@ public enum AtomicFile {
     }
 
     /// Reads a whole file of at most `limit` bytes.
+    ///
+    /// - Parameter allowPipe: also read a pipe to its end (`--key <(…)`): for files the user names on the command
+    ///   line. Anything else that is not a regular file (a fifo in a model folder) is refused without blocking.
     /// - Throws: ``WeightSealError/Code/io`` when it cannot be read, ``WeightSealError/Code/limitExceeded`` when larger.
-    public static func read(_ path: String, limit: Int, what: String) throws(WeightSealError) -> [UInt8] {
+    public static func read(_ path: String, limit: Int, what: String, allowPipe: Bool = false) throws(WeightSealError) -> [UInt8] {
+        var st = stat()
+        if allowPipe, stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO {
+            return try readStream(path, limit: limit, what: what)
+        }
         let file: BoundedFile
         do {
             file = try BoundedFile(path: path)
@@ -63,6 +70,26 @@ public enum AtomicFile {
             return try file.read(at: 0, count: Int(file.size))
         } catch {
             throw WeightSealError(.io, "cannot read \(what) \(path): \(error.message)")
+        }
+    }
+
+    /// A pipe (`--key <(…)`, `--license-policy <(…)`): read to its end, at most `limit` bytes.
+    private static func readStream(_ path: String, limit: Int, what: String) throws(WeightSealError) -> [UInt8] {
+        // Opened without blocking (a fifo nobody writes to must not hang the command), then read blocking: a
+        // writer that is there is waited for, one that is not gives end of file at once.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw WeightSealError(.io, "cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        var out = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw WeightSealError(.io, "cannot read \(what) \(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { return out }
+            out += buffer[0..<n]
+            if out.count > limit { throw WeightSealError(.limitExceeded, "\(what) \(path) is larger than \(limit) bytes") }
         }
     }
 }
