@@ -86,12 +86,9 @@ struct SigstoreReport: Encodable {
     var signer: String?
     var issuer: String?
     var trustedRoot: String
-    var logEntries: [Entry]
-    var verifiedTimes: [Time]
+    var logEntries: [VerificationReport.LogEntryInfo]
+    var verifiedTimes: [VerificationReport.TimeInfo]
     var findings: [Finding]
-
-    struct Entry: Encodable { var log: String; var logIndex: Int64; var integratedTime: String? }
-    struct Time: Encodable { var time: String; var source: String; var authority: String }
 
     init(bundle: String, artifact: String, result: SigstoreVerification, trustedRoot: String) {
         self.bundle = bundle
@@ -100,8 +97,8 @@ struct SigstoreReport: Encodable {
         signer = result.signer
         issuer = result.issuer
         self.trustedRoot = trustedRoot
-        logEntries = result.logEntries.map { Entry(log: $0.logURL, logIndex: $0.logIndex, integratedTime: $0.integratedTime.map(rfc3339Text)) }
-        verifiedTimes = result.verifiedTimes.map { Time(time: rfc3339Text($0.time), source: $0.source, authority: $0.authority) }
+        logEntries = result.reportedLogEntries
+        verifiedTimes = result.reportedTimes
         findings = result.findings
     }
 
@@ -123,10 +120,4 @@ struct SigstoreReport: Encodable {
         }
         return lines.joined(separator: "\n")
     }
-}
-
-func rfc3339Text(_ date: Date) -> String {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime]
-    return f.string(from: date)
 }

@@ -208,15 +208,15 @@ struct RekorEntryTests {
 
     @Test("checkpoint note: text, lines and signatures")
     func checkpointParse() throws {
-        let note = "example.com/log\n3\n" + Base64.encode(Array(repeating: 7, count: 32)) + "\nTimestamp: 1\n\n"
-            + "\u{2014} example.com/log " + Base64.encode([1, 2, 3, 4, 9, 9]) + "\n"
-            + "\u{2014} witness " + Base64.encode([5, 6, 7, 8, 0]) + "\n"
+        let note = "example.com/log\n3\n" + Data(Array(repeating: 7, count: 32)).base64EncodedString() + "\nTimestamp: 1\n\n"
+            + "\u{2014} example.com/log " + Data([1, 2, 3, 4, 9, 9]).base64EncodedString() + "\n"
+            + "\u{2014} witness " + Data([5, 6, 7, 8, 0]).base64EncodedString() + "\n"
         let cp = try Checkpoint.parse(note)
         #expect(cp.origin == "example.com/log")
         #expect(cp.size == 3)
         #expect(cp.rootHash == Array(repeating: 7, count: 32))
         #expect(cp.extensions == ["Timestamp: 1"])
-        #expect(String(decoding: cp.note.text, as: UTF8.self) == "example.com/log\n3\n" + Base64.encode(Array(repeating: 7, count: 32)) + "\nTimestamp: 1\n")
+        #expect(String(decoding: cp.note.text, as: UTF8.self) == "example.com/log\n3\n" + Data(Array(repeating: 7, count: 32)).base64EncodedString() + "\nTimestamp: 1\n")
         #expect(cp.note.signatures.map(\.name) == ["example.com/log", "witness"])
         #expect(cp.note.signatures[0].keyHint == [1, 2, 3, 4])
         #expect(cp.note.signatures[0].signature == [9, 9])

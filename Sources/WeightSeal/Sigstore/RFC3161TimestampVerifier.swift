@@ -158,8 +158,8 @@ enum RFC3161TimestampVerifier {
             if !inValidity,
                await chainProblem(leaf: signer, anchor: anchor, intermediates: intermediates, at: signer.notValidBefore) == nil {
                 return .failure(AuthorityFailure(stage: .outsideCertificateValidity, message:
-                    "timestamp outside certificate validity: genTime \(format(genTime)) is outside the validity "
-                    + "[\(format(signer.notValidBefore)), \(format(signer.notValidAfter))] of the TSA certificate "
+                    "timestamp outside certificate validity: genTime \(rfc3339(genTime)) is outside the validity "
+                    + "[\(rfc3339(signer.notValidBefore)), \(rfc3339(signer.notValidAfter))] of the TSA certificate "
                     + "'\(signer.subject)' of \(label)"))
             }
             return .failure(AuthorityFailure(stage: .untrusted, message:
@@ -168,10 +168,10 @@ enum RFC3161TimestampVerifier {
 
         // 3. The authority's validity period in the trusted root.
         guard authority.validFor.contains(genTime) else {
-            let start = authority.validFor.start.map(format) ?? "-"
-            let end = authority.validFor.end.map(format) ?? "-"
+            let start = authority.validFor.start.map(rfc3339) ?? "-"
+            let end = authority.validFor.end.map(rfc3339) ?? "-"
             return .failure(AuthorityFailure(stage: .outsideAuthorityValidity, message:
-                "timestamp outside TSA validity: genTime \(format(genTime)) is outside the validity [\(start), \(end)] of \(label)"))
+                "timestamp outside TSA validity: genTime \(rfc3339(genTime)) is outside the validity [\(start), \(end)] of \(label)"))
         }
         return .success(VerifiedTimestamp(time: genTime, authority: authority.uri.isEmpty ? authority.subject : authority.uri))
     }
@@ -229,12 +229,6 @@ enum RFC3161TimestampVerifier {
             guard !failures.isEmpty else { return "no chain to the authority's root certificate '\(anchor.subject)'" }
             return failures.prefix(3).map { "\($0.policyFailureReason)" }.joined(separator: "; ")
         }
-    }
-
-    private static func format(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
 

@@ -96,7 +96,7 @@ enum RekorEntryBody {
         // Rekor may drop the payload from the stored body; when present, it must be the envelope's.
         if logged["payload"] != nil {
             let text = try base64(logged["payload"], field: "spec.content.envelope.payload")
-            guard Base64.decode(String(decoding: text, as: UTF8.self)) == envelope.payload else {
+            guard base64Bytes(String(decoding: text, as: UTF8.self)) == envelope.payload else {
                 throw LogEntryFailure(.bodyMismatch, "spec.content.envelope.payload is not the envelope's payload")
             }
         }
@@ -106,7 +106,7 @@ enum RekorEntryBody {
             let f = "spec.content.envelope.signatures[\(i)]"
             // `sig` holds the envelope's base64 text, itself base64-encoded (sigstore-go `Entry.Signature`).
             let text = try base64(item["sig"], field: "\(f).sig")
-            guard let sig = Base64.decode(String(decoding: text, as: UTF8.self)) else {
+            guard let sig = base64Bytes(String(decoding: text, as: UTF8.self)) else {
                 throw LogEntryFailure(.bodyMismatch, "\(f).sig is not base64 of a base64 signature")
             }
             sigs.append(sig)
@@ -173,7 +173,7 @@ enum RekorEntryBody {
 
     static func base64(_ value: StrictJSON?, field: String) throws(LogEntryFailure) -> [UInt8] {
         guard let text = value?.string else { throw LogEntryFailure(.bodyMismatch, "\(field) is missing") }
-        guard let bytes = Base64.decode(text) else { throw LogEntryFailure(.bodyMismatch, "\(field) is not base64") }
+        guard let bytes = base64Bytes(text) else { throw LogEntryFailure(.bodyMismatch, "\(field) is not base64") }
         return bytes
     }
 
@@ -245,7 +245,7 @@ enum RekorEntryBody {
         // Bytes, not Characters: "\r\n" is one Character.
         let base64 = body[..<end.lowerBound].utf8.filter { $0 != 0x20 && $0 != 0x09 && $0 != 0x0d && $0 != 0x0a }
         // A block with headers (`Proc-Type: ...`) is encrypted or legacy: not a signer's certificate or key.
-        guard !base64.contains(UInt8(ascii: ":")), let der = Base64.decode(String(decoding: base64, as: UTF8.self)),
+        guard !base64.contains(UInt8(ascii: ":")), let der = base64Bytes(String(decoding: base64, as: UTF8.self)),
               !der.isEmpty else { return nil }
         return (label, der)
     }

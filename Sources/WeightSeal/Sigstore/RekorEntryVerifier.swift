@@ -190,7 +190,7 @@ public enum RekorEntryVerifier {
     /// `{"body": base64(canonicalizedBody), "integratedTime": N, "logID": hex(logID), "logIndex": N}`, keys sorted,
     /// no white space (rekor `pkg/verify` `VerifySignedEntryTimestamp`). Base64 and hex need no JSON escaping.
     static func signedEntryTimestampPayload(_ entry: TransparencyLogEntry) -> [UInt8] {
-        let text = "{\"body\":\"\(Base64.encode(entry.canonicalizedBody))\",\"integratedTime\":\(entry.integratedTime),"
+        let text = "{\"body\":\"\(Data(entry.canonicalizedBody).base64EncodedString())\",\"integratedTime\":\(entry.integratedTime),"
             + "\"logID\":\"\(entry.logID.hexString)\",\"logIndex\":\(entry.logIndex)}"
         return Array(text.utf8)
     }

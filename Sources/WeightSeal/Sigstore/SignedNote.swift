@@ -67,7 +67,7 @@ struct SignedNote: Sendable, Hashable {
                 throw WeightSealError(.malformedBundle, "signed note line \"\(line.prefix(40))\" does not start with \"— \"")
             }
             let fields = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decode(String(fields[1])), raw.count > 4 else {
+            guard fields.count == 2, !fields[0].isEmpty, let raw = base64Bytes(String(fields[1])), raw.count > 4 else {
                 throw WeightSealError(.malformedBundle, "signed note line \"\(line.prefix(40))\" is not \"— name base64\"")
             }
             signatures.append(Signature(name: String(fields[0]), keyHint: Array(raw.prefix(4)),
@@ -108,7 +108,7 @@ struct Checkpoint: Sendable, Hashable {
               sizeText == "0" || !sizeText.hasPrefix("0"), let size = UInt64(sizeText) else {
             throw WeightSealError(.malformedBundle, "the checkpoint's second line \"\(sizeText.prefix(40))\" is not a tree size")
         }
-        guard let root = Base64.decode(lines[2]), root.count == MerkleTree.hashSize else {
+        guard let root = base64Bytes(lines[2]), root.count == MerkleTree.hashSize else {
             throw WeightSealError(.malformedBundle, "the checkpoint's third line is not a base64 root hash of \(MerkleTree.hashSize) bytes")
         }
         return Checkpoint(origin: origin, size: size, rootHash: root, extensions: Array(lines.dropFirst(3)), note: note)

@@ -58,7 +58,7 @@ extension StrictJSON {
         guard let v = self[key] else {
             throw WeightSealError(.malformedBundle, "\(field) has no \"\(key)\"")
         }
-        guard let s = v.string, let b = Base64.decode(s) else {
+        guard let s = v.string, let b = base64Bytes(s) else {
             throw WeightSealError(.malformedBundle, "\(field).\(key) is not base64")
         }
         return b
@@ -78,18 +78,4 @@ extension StrictJSON {
         f.formatOptions = [.withInternetDateTime]
         return f.date(from: text)
     }
-}
-
-/// Base64 as protobuf JSON accepts it: standard or URL-safe alphabet, padding optional, no whitespace.
-enum Base64 {
-    static func decode(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let rem = s.utf8.count % 4
-        if rem == 1 { return nil }
-        if rem > 0 { s += String(repeating: "=", count: 4 - rem) }
-        guard let d = Data(base64Encoded: s) else { return nil }
-        return [UInt8](d)
-    }
-
-    static func encode(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 }

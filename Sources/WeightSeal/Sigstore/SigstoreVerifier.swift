@@ -70,6 +70,14 @@ public struct SigstoreVerification: Sendable {
 
     /// Whether every check passed.
     public var isVerified: Bool { !findings.contains { $0.severity == .failure } }
+
+    /// The verified log entries and times as reports show them (RFC 3339, UTC).
+    public var reportedLogEntries: [VerificationReport.LogEntryInfo] {
+        logEntries.map { .init(log: $0.logURL, logIndex: $0.logIndex, integratedTime: $0.integratedTime.map(rfc3339)) }
+    }
+    public var reportedTimes: [VerificationReport.TimeInfo] {
+        verifiedTimes.map { .init(time: rfc3339($0.time), source: $0.source, authority: $0.authority) }
+    }
 }
 
 /// Offline verification of Sigstore bundles v0.1–v0.3 against a ``TrustedRoot`` and a ``SigstorePolicy``, in the order
@@ -99,7 +107,7 @@ public enum SigstoreVerifier {
         switch (bundle.material, policy.signer) {
         case (.publicKey(let hint), .key(let key)):
             if let hint, !hint.isEmpty, let given = try? PublicKey(derRepresentation: key.rawBytes), hint != given.hint,
-               hint != Base64.encode(key.keyID), hint != key.keyID.hexString {
+               hint != Data(key.keyID).base64EncodedString(), hint != key.keyID.hexString {
                 result.findings.append(Finding(.keyMismatch, .note,
                     message: "the bundle's public key hint \(hint) does not name the given key; the signature decides"))
             }

@@ -71,7 +71,7 @@ public struct TransparencyLogEntry: Sendable, Hashable {
             }
             var hashes = [[UInt8]]()
             for (i, h) in items.enumerated() {
-                guard let s = h.string, let b = Base64.decode(s) else {
+                guard let s = h.string, let b = base64Bytes(s) else {
                     throw WeightSealError(.malformedBundle, "\(f).hashes[\(i)] is not base64")
                 }
                 hashes.append(b)

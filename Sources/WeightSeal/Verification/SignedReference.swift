@@ -128,12 +128,8 @@ public struct SignedReference: Sendable {
             throw WeightSealError(.unsupportedFormat, "\(label): the bundle holds a message signature over one file, not a signed model manifest; check it with `weightseal verify-bundle`")
         }
         let result = await SigstoreVerifier.verify(contents, artifact: .payloadCheckedByCaller, policy: policy)
-        let signer = SignerInfo(
-            signer: result.signer, issuer: result.issuer,
-            logEntries: result.logEntries.map {
-                .init(log: $0.logURL, logIndex: $0.logIndex, integratedTime: $0.integratedTime.map(rfc3339))
-            },
-            verifiedTimes: result.verifiedTimes.map { .init(time: rfc3339($0.time), source: $0.source, authority: $0.authority) })
+        let signer = SignerInfo(signer: result.signer, issuer: result.issuer, logEntries: result.reportedLogEntries,
+                                verifiedTimes: result.reportedTimes)
         guard result.isVerified, let payload = result.payload else {
             return SignedReference(verified: nil, findings: result.findings, signer: signer, kind: nil)
         }
