@@ -48,11 +48,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Clients of the Sigstore services (Fulcio, Rekor, TSA, OIDC) and of TUF repositories.
+        .target(
+            name: "WeightSealServices",
+            dependencies: [
+                "WeightSeal",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "WeightSealCLI",
             dependencies: [
                 "WeightSeal",
                 "WeightSealMirror",
+                "WeightSealServices",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -85,6 +100,18 @@ let package = Package(
                 "WeightSeal",
                 "WeightSealMirror",
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WeightSealServicesTests",
+            dependencies: [
+                "WeightSeal",
+                "WeightSealServices",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -21,60 +21,16 @@ enum MirrorURL {
         guard afterScheme.count >= 3, !afterScheme[2].isEmpty else {
             throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) has no host")
         }
-        if let problem = problem(with: url) { throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) \(problem)") }
+        if let problem = HTTPURL.problem(with: url) { throw WeightSealError(.invalidArgument, "mirror URL \(display(url)) \(problem)") }
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
         return base
     }
 
-    /// Why the HTTP client cannot be given `url` (it traps on a port out of range), or `nil` when it can.
-    static func problem(with url: String) -> String? {
-        guard let u = URL(string: url), let scheme = u.scheme?.lowercased() else { return "is not a valid URL" }
-        guard scheme == "http" || scheme == "https" else { return "is not http or https" }
-        guard let host = u.host, !host.isEmpty else { return "has no host" }
-        // The port as written: URL drops one too long to parse, and the client would then use the default port.
-        if let port = portText(url) {
-            guard !port.isEmpty else { return nil }
-            guard port.utf8.count <= 5, port.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(port),
-                  (1...65535).contains(n) else { return "has port \(port.prefix(30)), outside 1-65535" }
-        }
-        return nil
-    }
-
-    /// Where the authority of `scheme://userinfo@host:port/path` sits in `url`: just after `://`, the `@` ending
-    /// the user information if any, and the end (the first `/`, `?` or `#`).
-    static func authorityParts(_ url: String) -> (start: String.Index, at: String.Index?, end: String.Index)? {
-        guard let schemeEnd = url.firstRange(of: "://") else { return nil }
-        let rest = url[schemeEnd.upperBound...]
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        return (schemeEnd.upperBound, rest[..<end].lastIndex(of: "@"), end)
-    }
-
-    /// The authority of `url` (between `://` and the path), without user information.
-    static func authority(_ url: String) -> Substring? {
-        guard let p = authorityParts(url) else { return nil }
-        return url[(p.at.map { url.index(after: $0) } ?? p.start)..<p.end]
-    }
-
-    /// The text after the host's `:`, if the authority has one (`[v6]:port` handled).
-    static func portText(_ url: String) -> Substring? {
-        guard let auth = authority(url) else { return nil }
-        let afterHost: Substring
-        if auth.hasPrefix("[") {
-            guard let close = auth.firstIndex(of: "]") else { return nil }
-            afterHost = auth[auth.index(after: close)...]
-        } else {
-            guard let colon = auth.firstIndex(of: ":") else { return nil }
-            afterHost = auth[colon...]
-        }
-        guard afterHost.first == ":" else { return nil }
-        return afterHost.dropFirst()
-    }
-
     /// Splits the user information off `url`: the URL without it, and the `Authorization: Basic` value it stands for
     /// (RFC 7617; user and password percent-decoded), if any.
     static func credentials(_ url: String) -> (url: String, authorization: String?) {
-        guard let p = authorityParts(url), let at = p.at else { return (url, nil) }
+        guard let p = HTTPURL.authorityParts(url), let at = p.at else { return (url, nil) }
         let stripped = String(url[..<p.start]) + String(url[url.index(after: at)...])
         return (stripped, "Basic " + Data(percentDecoded(url[p.start..<at])).base64EncodedString())
     }
@@ -129,13 +85,13 @@ enum MirrorURL {
             throw .unusableLocation(String(loc.prefix(300)), "is not a valid URL")
         }
         let absolute = target.absoluteString
-        if let problem = problem(with: absolute) { throw .unusableLocation(String(loc.prefix(300)), problem) }
+        if let problem = HTTPURL.problem(with: absolute) { throw .unusableLocation(String(loc.prefix(300)), problem) }
         return absolute
     }
 
     /// `url` with its user information (a password, or a token in the user name) replaced by `***`, for reports.
     static func display(_ url: String) -> String {
-        guard let p = authorityParts(url), let at = p.at else { return url }
+        guard let p = HTTPURL.authorityParts(url), let at = p.at else { return url }
         return String(url[..<p.start]) + "***" + String(url[at...])
     }
 

@@ -506,8 +506,8 @@ struct MirrorPieceTests {
         // A port too long to parse must not fall back to the default port.
         #expect(throws: WeightSealError(.invalidArgument, "")) { try MirrorURL.base("http://127.0.0.1:99999999999999999999/") }
         #expect(throws: RedirectProblem.self) { try MirrorURL.redirectTarget("http://h:18446744073709551696/", from: "http://h/a") }
-        #expect(MirrorURL.problem(with: "http://[::1]:8080/x") == nil)
-        #expect(MirrorURL.problem(with: "http://[::1]:80800/x") != nil)
+        #expect(HTTPURL.problem(with: "http://[::1]:8080/x") == nil)
+        #expect(HTTPURL.problem(with: "http://[::1]:80800/x") != nil)
         // Non-ASCII is escaped once; escapes already in the Location are kept.
         #expect(try MirrorURL.redirectTarget("/ü/sub%20dir/t.txt", from: "http://h/a") == "http://h/%C3%BC/sub%20dir/t.txt")
         #expect(RedirectProblem.unusableLocation("", "is empty").text == "the mirror redirects with an empty Location")
