@@ -12,13 +12,13 @@ public enum BundleSigner {
     /// - Parameters:
     ///   - payload: the bytes to sign, stored verbatim.
     ///   - payloadType: e.g. ``InTotoStatement/payloadType``.
-    ///   - key: the signing key.
+    ///   - key: the signer (a ``SigningKey``, or another ``MessageSigner``).
     ///   - certificateChain: leaf certificate for `key`, then intermediates (root optional), or `nil`.
     ///   - signingTime: when the leaf must be valid (`nil`: now); see ``CertificateTrust/checkSigningCertificate(_:at:)``.
-    /// - Throws: ``WeightSealError/Code/invalidArgument`` when the leaf does not certify `key`, the chain is empty or
+    /// - Throws: what `key` throws when it cannot sign; ``WeightSealError/Code/invalidArgument`` when the leaf does not certify `key`, the chain is empty or
     ///   longer than ``Limits/maxCertificates``, or the leaf is one verification would reject: outside its validity
     ///   period at `signingTime` (bounds inclusive), a CA, or without code-signing usage (FIELD-CASES-2 G05, G06).
-    public static func sign(payload: [UInt8], payloadType: String, key: SigningKey,
+    public static func sign(payload: [UInt8], payloadType: String, key: some MessageSigner,
                             certificateChain: [X509.Certificate]? = nil,
                             signingTime: Date? = nil) throws(WeightSealError) -> SigstoreBundle {
         let material: SigstoreBundle.VerificationMaterial

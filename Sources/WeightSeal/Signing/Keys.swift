@@ -13,11 +13,29 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable {
     case p256, p384, ed25519
 }
 
+/// What signs a DSSE envelope's PAE: a key in memory (``SigningKey``), a key held in a token, or the ephemeral key of a
+/// keyless signature. The signature must verify under ``publicKey`` as ``PublicKey/isValidSignature(_:for:)`` checks it.
+public protocol MessageSigner: Sendable {
+    /// The public key that verifies the signatures.
+    var publicKey: PublicKey { get }
+    /// Signs `message` (the whole message; the signer hashes it as its algorithm says).
+    /// - Throws: ``WeightSealError`` when the signer cannot sign.
+    func signature(for message: [UInt8]) throws(WeightSealError) -> [UInt8]
+}
+
+extension MessageSigner {
+    /// Whether `certificate` certifies this key (same SubjectPublicKeyInfo).
+    public func matches(certificate: X509.Certificate) -> Bool {
+        guard let certKey = try? PublicKey(certificate: certificate) else { return false }
+        return certKey == publicKey
+    }
+}
+
 /// A private key that signs DSSE envelopes.
 ///
 /// Read from PEM: PKCS#8 (`PRIVATE KEY`, RFC 5208/5958) for all three algorithms, or SEC1 (`EC PRIVATE KEY`,
 /// RFC 5915) for the two NIST curves. Written as PKCS#8 PEM.
-public struct SigningKey: Sendable {
+public struct SigningKey: MessageSigner {
     enum Backing: Sendable {
         case p256(P256.Signing.PrivateKey)
         case p384(P384.Signing.PrivateKey)
@@ -124,12 +142,6 @@ public struct SigningKey: Sendable {
         } catch {
             throw WeightSealError(.invalidArgument, "signing failed: \(error)")
         }
-    }
-
-    /// Whether `certificate` certifies this key (same SubjectPublicKeyInfo).
-    public func matches(certificate: X509.Certificate) -> Bool {
-        guard let certKey = try? PublicKey(certificate: certificate) else { return false }
-        return certKey == publicKey
     }
 }
 

@@ -56,6 +56,22 @@ public struct ModelSigner: Sendable {
         }
     }
 
+    /// The Statement to sign and what it covers.
+    public struct Statement: Sendable {
+        /// The in-toto Statement's JSON bytes, signed verbatim.
+        public var payload: [UInt8]
+        /// The DSSE payload type, ``InTotoStatement/payloadType``.
+        public var payloadType: String { "application/vnd.in-toto+json" }
+        /// Files covered.
+        public var files: Int
+        /// Bytes covered (and hashed).
+        public var bytes: UInt64
+        /// The Merkle root (weightseal format).
+        public var root: String?
+        /// Warnings and notes for the publisher: portability of names, unreadable license metadata.
+        public var warnings: [Finding]
+    }
+
     /// A signed model: the bundle to write and what it covers.
     public struct SignedModel: Sendable {
         /// The signature file's content.
@@ -68,6 +84,11 @@ public struct ModelSigner: Sendable {
         public var root: String?
         /// Warnings and notes for the publisher: portability of names, unreadable license metadata.
         public var warnings: [Finding]
+
+        public init(bundle: SigstoreBundle, statement: Statement) {
+            self.bundle = bundle
+            (files, bytes, root, warnings) = (statement.files, statement.bytes, statement.root, statement.warnings)
+        }
     }
 
     public var options: Options
@@ -78,10 +99,11 @@ public struct ModelSigner: Sendable {
         self.hashing = hashing
     }
 
-    /// Signs `model` (a folder; with the OMS format also a single file).
+    /// Signs `model` (a folder; with the OMS format also a single file): ``statement(model:signatureFile:progress:)``,
+    /// then a DSSE envelope signed by `key` in a Sigstore bundle (``BundleSigner``).
     ///
     /// - Parameters:
-    ///   - key: the private key.
+    ///   - key: the private key, or another ``MessageSigner`` (a key in a token).
     ///   - certificateChain: the signing certificate first, then intermediates, to carry in the bundle; the key must
     ///     match the first.
     ///   - signatureFile: where the caller will write the bundle; when inside the folder it is left out.
@@ -89,7 +111,7 @@ public struct ModelSigner: Sendable {
     /// - Throws: ``WeightSealError``: `invalidPath` (a file that cannot be covered), `emptyModel`, `licenseConflict`,
     ///   `licenseAmbiguous`, `invalidArgument` (a key that does not match the certificate, a leaf that is expired, not
     ///   yet valid, a CA or not for code signing, an option out of range), `io`.
-    public func sign(model: String, key: SigningKey, certificateChain: [Certificate]? = nil, signatureFile: String? = nil,
+    public func sign(model: String, key: some MessageSigner, certificateChain: [Certificate]? = nil, signatureFile: String? = nil,
                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> SignedModel {
         if let first = certificateChain?.first {
             guard key.matches(certificate: first) else {
@@ -98,6 +120,23 @@ public struct ModelSigner: Sendable {
             // Before any hashing: never produce a signature that verification would reject for the leaf itself.
             try CertificateTrust.checkSigningCertificate(first)
         }
+        let statement = try await statement(model: model, signatureFile: signatureFile, progress: progress)
+        let bundle = try BundleSigner.sign(payload: statement.payload, payloadType: statement.payloadType,
+                                           key: key, certificateChain: certificateChain)
+        return SignedModel(bundle: bundle, statement: statement)
+    }
+
+    /// Hashes `model` (a folder; with the OMS format also a single file) into the Statement to sign: one walk of the
+    /// folder, license declarations read from it (refused when they disagree without a publisher's choice), every byte
+    /// hashed once. For signers that sign elsewhere (keyless).
+    ///
+    /// - Parameters:
+    ///   - signatureFile: where the caller will write the bundle; when inside the folder it is left out.
+    ///   - progress: hashing progress, about ten times a second.
+    /// - Throws: ``WeightSealError``: `invalidPath`, `emptyModel`, `licenseConflict`, `licenseAmbiguous`,
+    ///   `invalidArgument` (an option out of range), `io`.
+    public func statement(model: String, signatureFile: String? = nil,
+                          progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> Statement {
         if options.shardSize != nil && options.format != .oms {
             throw WeightSealError(.invalidArgument, "a shard size goes with the OMS format")
         }
@@ -130,9 +169,7 @@ public struct ModelSigner: Sendable {
             payload = oms.statement
             (files, bytes, root, warnings) = (oms.files, oms.bytes, nil, oms.warnings)
         }
-        let bundle = try BundleSigner.sign(payload: payload, payloadType: "application/vnd.in-toto+json",
-                                           key: key, certificateChain: certificateChain)
-        return SignedModel(bundle: bundle, files: files, bytes: bytes, root: root, warnings: warnings)
+        return Statement(payload: payload, files: files, bytes: bytes, root: root, warnings: warnings)
     }
 
     /// Hashes the folder (or single file) for an OMS v1.0 Statement: whole files, or shards.
