@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WeightSeal
+import WeightSealServices
 import X509
 
 extension WeightSealCommand {
@@ -16,8 +17,8 @@ extension WeightSealCommand {
         @Argument(help: "The model folder.", completion: .directory)
         var directory: String
 
-        @Option(help: "Private key (PEM: PKCS#8, or SEC1 for EC).", completion: .file())
-        var key: String
+        @Option(help: "Private key (PEM: PKCS#8, or SEC1 for EC). Or sign keyless with --sigstore.", completion: .file())
+        var key: String?
 
         @Option(help: "Signing certificate (PEM) for --key; its chain goes into the bundle.", completion: .file())
         var certificate: String?
@@ -52,6 +53,8 @@ extension WeightSealCommand {
         @Flag(help: "Print a JSON summary.")
         var json = false
 
+        @OptionGroup var keyless: KeylessSigningOptions
+
         @OptionGroup var hashing: HashingOptions
 
         enum SignatureFormat: String, ExpressibleByArgument, CaseIterable {
@@ -59,6 +62,8 @@ extension WeightSealCommand {
         }
 
         func validate() throws {
+            if (key == nil) == !keyless.sigstore { throw ValidationError("give --key or --sigstore (keyless), one of them") }
+            if keyless.sigstore && certificate != nil { throw ValidationError("--certificate goes with --key; --sigstore gets its certificate from Fulcio") }
             if certificateChain != nil && certificate == nil { throw ValidationError("--certificate-chain goes with --certificate") }
             if shardSize != nil && format != .oms { throw ValidationError("--shard-size goes with --format oms") }
             try validateChunkSize(chunkSize, option: "--chunk-size")
@@ -66,9 +71,9 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
-            let signingKey = try SigningKey.load(file: key)
+            let signingKey = try key.map { path throws(WeightSealError) in try SigningKey.load(file: path) }
             var chain: [Certificate]?
-            if let certificate {
+            if let certificate, let key, let signingKey {
                 let leaf = try CertificateTrust.loadCertificates(pemFile: certificate)
                 let rest = try certificateChain.map { path throws(WeightSealError) in try CertificateTrust.loadCertificates(pemFile: path) } ?? []
                 guard !leaf.isEmpty else { throw WeightSealError(.malformedKey, "\(certificate) holds no certificate") }
@@ -85,30 +90,55 @@ extension WeightSealCommand {
             }
             let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
             try checkOutput(out, model: directory,
-                            inputs: [("--key", key)] + [certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
+                            inputs: [key.map { ("--key", $0) }, certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
                             allowing: { $0.hasSuffix(".sig") })
             let signer = ModelSigner(
                 options: .init(format: format == .oms ? .oms : .weightseal, chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
                                ignorePaths: ignore, symlinks: allowSymlinks ? .withinRoot : .reject, modelName: name,
                                license: license),
                 hashing: HashingSettings(jobs: hashing.jobs))
+            // Keyless: the token and the instance before hashing, so a missing or expired token costs no hashing.
+            let token = keyless.sigstore ? try await keyless.token() : nil
+            if keyless.sigstore { _ = try keyless.instance() }
             let progress = ProgressLine()
             let started = Date()
-            let signed = try await signer.sign(model: directory, key: signingKey, certificateChain: chain,
+            let signed: ModelSigner.SignedModel
+            var keylessSignature: KeylessSigner.Signature?
+            if let signingKey {
+                signed = try await signer.sign(model: directory, key: signingKey, certificateChain: chain,
                                                signatureFile: out, progress: progress.handler)
-            progress.finish()
+                progress.finish()
+            } else if let token {
+                let statement = try await signer.statement(model: directory, signatureFile: out, progress: progress.handler)
+                progress.finish()
+                let signature = try await keyless.sign(statement, token: token)
+                keylessSignature = signature
+                signed = ModelSigner.SignedModel(bundle: signature.bundle, statement: statement)
+            } else {
+                throw ValidationError("give --key or --sigstore (keyless), one of them")
+            }
             for n in signed.warnings {
                 printError("weightseal: \(n.severity == .note ? "note" : "warning"): \(n.path.map { ModelPath.quoted($0) + ": " } ?? "")\(n.message)")
             }
             let replaced = FileManager.default.fileExists(atPath: out)
             try AtomicFile.write(try signed.bundle.jsonData() + [10], to: out)
             if replaced { printError("weightseal: note: replaced the existing \(out)") }
-            let summary = SignSummary(signature: out, format: format.rawValue, files: signed.files, bytes: signed.bytes,
+            var summary = SignSummary(signature: out, format: format.rawValue, files: signed.files, bytes: signed.bytes,
                                       root: signed.root, seconds: Date().timeIntervalSince(started))
+            if let k = keylessSignature {
+                summary.signer = k.verification.signer
+                summary.issuer = k.verification.issuer
+                summary.logEntries = k.verification.reportedLogEntries
+                summary.verifiedTimes = k.verification.reportedTimes
+            }
             if json {
                 printOut(jsonText(summary))
             } else {
                 printOut("signed \(count(summary.files, "file")) (\(formatBytes(summary.bytes))) in \(String(format: "%.2f", summary.seconds)) s -> \(out)")
+                if let signer = summary.signer, let issuer = summary.issuer {
+                    printOut("  keyless: \(signer) (issuer \(issuer)); verify with --certificate-identity '\(signer)' --certificate-oidc-issuer '\(issuer)'")
+                    for e in summary.logEntries ?? [] { printOut("  logged: \(e.log) index \(e.logIndex)") }
+                }
             }
         }
     }
@@ -121,4 +151,9 @@ struct SignSummary: Codable {
     var bytes: UInt64
     var root: String?
     var seconds: Double
+    /// Keyless: the certificate's identity and issuer, the log entries and the verified times.
+    var signer: String?
+    var issuer: String?
+    var logEntries: [VerificationReport.LogEntryInfo]?
+    var verifiedTimes: [VerificationReport.TimeInfo]?
 }

@@ -2,7 +2,7 @@
 /// keys (compared after unescaping) are an error naming the object that holds them (or, on request, kept in order for
 /// the caller to report), numbers keep their text so integers up to 2^64−1 are exact, nesting is capped at
 /// ``Limits/maxJSONDepth``.
-enum StrictJSON: Sendable, Equatable {
+package enum StrictJSON: Sendable, Equatable {
     case object([(String, StrictJSON)])
     case array([StrictJSON])
     case string(String)
@@ -10,7 +10,7 @@ enum StrictJSON: Sendable, Equatable {
     case bool(Bool)
     case null
 
-    static func == (a: StrictJSON, b: StrictJSON) -> Bool {
+    package static func == (a: StrictJSON, b: StrictJSON) -> Bool {
         switch (a, b) {
         case let (.object(x), .object(y)):
             return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
@@ -24,7 +24,7 @@ enum StrictJSON: Sendable, Equatable {
     }
 
     /// The value as a non-negative integer, or nil (not an integer, negative, fractional, or above 2^64−1).
-    var unsignedInteger: UInt64? {
+    package var unsignedInteger: UInt64? {
         guard case .number(let text) = self, !text.isEmpty else { return nil }
         var v: UInt64 = 0
         for c in text.utf8 {
@@ -35,18 +35,18 @@ enum StrictJSON: Sendable, Equatable {
         return v
     }
 
-    var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
-    var objectMembers: [(String, StrictJSON)]? {
+    package var objectMembers: [(String, StrictJSON)]? {
         if case .object(let m) = self { return m }
         return nil
     }
 
     /// ``typeName`` with its article: "an array", "a string", "null".
-    var typeNameWithArticle: String {
+    package var typeNameWithArticle: String {
         switch self {
         case .object, .array: return "an " + typeName
         case .null: return "null"
@@ -54,7 +54,7 @@ enum StrictJSON: Sendable, Equatable {
         }
     }
 
-    var typeName: String {
+    package var typeName: String {
         switch self {
         case .object: return "object"
         case .array: return "array"

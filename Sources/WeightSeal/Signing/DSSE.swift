@@ -108,7 +108,7 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
 }
 
 /// Decodes base64 text: standard or URL-safe alphabet, padding optional (proto3 JSON `bytes`).
-func base64Bytes(_ text: String) -> [UInt8]? {
+package func base64Bytes(_ text: String) -> [UInt8]? {
     var s = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
     switch s.utf8.count % 4 {
     case 2: s += "=="

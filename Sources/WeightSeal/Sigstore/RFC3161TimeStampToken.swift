@@ -20,6 +20,8 @@ struct RFC3161TimeStampToken: Sendable {
         var hashedMessage: [UInt8]
         /// `genTime` (GeneralizedTime, UTC, fraction kept).
         var genTime: Date
+        /// `nonce`: the content octets of the INTEGER, as the request sent it; `nil` when absent.
+        var nonce: [UInt8]? = nil
     }
 
     /// The signer identifier `sid` of a `SignerInfo` (RFC 5652 §5.3).
@@ -270,9 +272,13 @@ struct RFC3161TimeStampToken: Sendable {
                 }
                 _ = try rawInteger(nodes.next(), field: "TSTInfo.serialNumber")
                 let genTime = try GeneralizedTime(derEncoded: &nodes)
-                while nodes.next() != nil {}  // accuracy, ordering, nonce, tsa, extensions: not used
+                // accuracy SEQUENCE, ordering BOOLEAN and the tsa/extensions [0]/[1] are not used; the nonce is the one INTEGER.
+                var nonce: [UInt8]?
+                while let node = nodes.next() {
+                    if node.identifier == .integer { nonce = Array(try rawInteger(node, field: "TSTInfo.nonce")) }
+                }
                 return Info(version: version, hashAlgorithm: algorithm, hashedMessage: hashed,
-                            genTime: date(genTime))
+                            genTime: date(genTime), nonce: nonce)
             }
         }
 

@@ -9,7 +9,7 @@ extension StrictJSON {
     ///
     /// A Sigstore document holds tens of values (a bundle about 50, a trusted root about 100; a DSSE payload is one
     /// string): ``Limits/maxSigstoreJSONValues`` bounds memory to a small multiple of the input.
-    static func parseDocument(_ bytes: [UInt8]) throws(WeightSealError) -> StrictJSON {
+    package static func parseDocument(_ bytes: [UInt8]) throws(WeightSealError) -> StrictJSON {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             throw WeightSealError(.malformedBundle, "JSON starts with a UTF-8 byte-order mark, which RFC 8259 forbids here")
         }
@@ -22,22 +22,22 @@ extension StrictJSON {
 
     /// The member named `key` of an object, or `nil` (also when this is not an object, and for `null`, which
     /// protobuf JSON reads as the field's absence).
-    subscript(key: String) -> StrictJSON? {
+    package subscript(key: String) -> StrictJSON? {
         guard case .object(let members) = self, let value = members.first(where: { $0.0 == key })?.1 else { return nil }
         if case .null = value { return nil }
         return value
     }
 
-    var string: String? { stringValue }
-    var object: [(String, StrictJSON)]? { objectMembers }
-    var array: [StrictJSON]? {
+    package var string: String? { stringValue }
+    package var object: [(String, StrictJSON)]? { objectMembers }
+    package var array: [StrictJSON]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
     /// A protobuf `int64`/`uint64` member: JSON string or number of decimal digits; `nil` when absent.
     /// - Throws: ``WeightSealError/Code/malformedBundle`` naming `field` when present but not a non-negative integer.
-    func int64(_ key: String, field: String) throws(WeightSealError) -> Int64? {
+    package func int64(_ key: String, field: String) throws(WeightSealError) -> Int64? {
         guard let v = self[key] else { return nil }
         let text: String
         switch v {
@@ -54,7 +54,7 @@ extension StrictJSON {
 
     /// A protobuf `bytes` member (standard or URL-safe base64, padding optional).
     /// - Throws: ``WeightSealError/Code/malformedBundle`` naming `field` when missing or not base64.
-    func bytes(_ key: String, field: String) throws(WeightSealError) -> [UInt8] {
+    package func bytes(_ key: String, field: String) throws(WeightSealError) -> [UInt8] {
         guard let v = self[key] else {
             throw WeightSealError(.malformedBundle, "\(field) has no \"\(key)\"")
         }
@@ -65,7 +65,7 @@ extension StrictJSON {
     }
 
     /// Like ``bytes(_:field:)`` but `nil` when the member is absent.
-    func optionalBytes(_ key: String, field: String) throws(WeightSealError) -> [UInt8]? {
+    package func optionalBytes(_ key: String, field: String) throws(WeightSealError) -> [UInt8]? {
         guard self[key] != nil else { return nil }
         return try bytes(key, field: field)
     }

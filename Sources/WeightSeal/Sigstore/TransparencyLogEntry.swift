@@ -32,6 +32,53 @@ public struct TransparencyLogEntry: Sendable, Hashable {
         public var hashes: [[UInt8]]
         /// `checkpoint.envelope`: the signed note text; empty when the bundle has no checkpoint.
         public var checkpoint: String
+
+        public init(logIndex: Int64, rootHash: [UInt8], treeSize: Int64, hashes: [[UInt8]], checkpoint: String) {
+            self.logIndex = logIndex
+            self.rootHash = rootHash
+            self.treeSize = treeSize
+            self.hashes = hashes
+            self.checkpoint = checkpoint
+        }
+    }
+
+    public init(logIndex: Int64, logID: [UInt8], kind: String, version: String, integratedTime: Int64,
+                signedEntryTimestamp: [UInt8]?, inclusionProof: InclusionProof?, canonicalizedBody: [UInt8]) {
+        self.logIndex = logIndex
+        self.logID = logID
+        self.kind = kind
+        self.version = version
+        self.integratedTime = integratedTime
+        self.signedEntryTimestamp = signedEntryTimestamp
+        self.inclusionProof = inclusionProof
+        self.canonicalizedBody = canonicalizedBody
+    }
+
+    /// The entry in protobuf JSON, as a bundle's `verificationMaterial.tlogEntries[i]` holds it (64-bit integers as
+    /// strings, bytes as base64).
+    public var jsonValue: JSONValue {
+        func b64(_ bytes: [UInt8]) -> JSONValue { .string(Data(bytes).base64EncodedString()) }
+        var entry: [String: JSONValue] = [
+            "logIndex": .string(String(logIndex)),
+            "logId": .object(["keyId": b64(logID)]),
+            "kindVersion": .object(["kind": .string(kind), "version": .string(version)]),
+            "integratedTime": .string(String(integratedTime)),
+            "canonicalizedBody": b64(canonicalizedBody),
+        ]
+        if let signedEntryTimestamp {
+            entry["inclusionPromise"] = .object(["signedEntryTimestamp": b64(signedEntryTimestamp)])
+        }
+        if let p = inclusionProof {
+            var proof: [String: JSONValue] = [
+                "logIndex": .string(String(p.logIndex)),
+                "rootHash": b64(p.rootHash),
+                "treeSize": .string(String(p.treeSize)),
+                "hashes": .array(p.hashes.map(b64)),
+            ]
+            if !p.checkpoint.isEmpty { proof["checkpoint"] = .object(["envelope": .string(p.checkpoint)]) }
+            entry["inclusionProof"] = .object(proof)
+        }
+        return .object(entry)
     }
 
     /// Most entries read from one bundle, and most hashes in one proof.
@@ -40,7 +87,7 @@ public struct TransparencyLogEntry: Sendable, Hashable {
 
     /// Parses one entry.
     /// - Throws: ``WeightSealError/Code/malformedBundle`` naming `field` and the bad member.
-    static func parse(_ json: StrictJSON, field: String) throws(WeightSealError) -> TransparencyLogEntry {
+    package static func parse(_ json: StrictJSON, field: String) throws(WeightSealError) -> TransparencyLogEntry {
         guard json.object != nil else { throw WeightSealError(.malformedBundle, "\(field) is not an object") }
         guard let index = try json.int64("logIndex", field: field) else {
             throw WeightSealError(.malformedBundle, "\(field) has no \"logIndex\"")

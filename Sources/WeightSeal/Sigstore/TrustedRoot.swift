@@ -210,7 +210,7 @@ public struct TrustedRoot: Sendable {
         return out
     }
 
-    private static func period(_ value: SigstoreJSON?, field: String) throws(WeightSealError) -> ValidityPeriod {
+    static func period(_ value: SigstoreJSON?, field: String) throws(WeightSealError) -> ValidityPeriod {
         guard let value else { return ValidityPeriod(start: nil, end: nil) }
         func time(_ name: String) throws(WeightSealError) -> Date? {
             guard let v = value[name] else { return nil }

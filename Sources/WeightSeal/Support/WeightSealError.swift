@@ -40,6 +40,9 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let network = Code("network")
         /// A Sigstore trusted root or trust config cannot be used (malformed, unknown media type, bad key).
         public static let malformedTrustRoot = Code("malformedTrustRoot")
+        /// A Sigstore service (Fulcio, Rekor, a timestamp authority, an OIDC token endpoint) refused a request, or
+        /// answered with something that is not what was asked or does not verify against the trusted root.
+        public static let service = Code("service")
     }
 
     /// The stable code.
