@@ -81,7 +81,7 @@ struct KeylessStackCLITests {
         #expect(Self.findingKinds(issuer.report) == ["issuerMismatch"])
     }
 
-    @Test("another stack's trust config (other keys) does not verify the signature: exit 1, unknown log and untrusted chain")
+    @Test("another stack's trust config (other keys) rejects the signature: exit 1, unknown log, untrusted TSA, no verified time, unknown SCT issuer")
     func otherTrustConfig() throws {
         guard let stack = try SigstoreStack.start(), let other = try SigstoreStack.start() else { return }
         defer { stack.stop(); other.stop() }
@@ -118,6 +118,25 @@ struct KeylessStackCLITests {
         #expect(entries.first?["log"] as? String == stack.urls["rekorV2"])
         #expect(entries.first?["integratedTime"] == nil)
         #expect((ref["verifiedTimes"] as? [[String: Any]])?.compactMap { $0["source"] as? String } == ["rfc3161"])
+    }
+
+    @Test("weightseal sign --sigstore against the stack (OMS format, Rekor v1): model_signing and weightseal verify it")
+    func weightsealSignsKeyless() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
+                            "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
+        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+        let reference = try shell(pythonPeer + "/bin/model_signing", [
+            "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
+            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+        let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        #expect((v.report["reference"] as? [String: Any])?["signer"] as? String == stack.identity)
     }
 
     @Test("sigstore-python bundles from the stack (hashedrekord message signature, DSSE attestation) verify with verify-bundle")

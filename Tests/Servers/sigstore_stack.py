@@ -6,8 +6,8 @@ optionally v2) and an RFC 3161 TSA, each on its own 127.0.0.1 port, speaking the
                                  [--token-ttl SECONDS] [--rekor-v2] [--rekor-hostname NAME] [--no-tsa] [--seed TEXT]
 
 Needs `cryptography` and `asn1crypto` (the python peer venv has both). Keys are fresh per run unless --seed is
-given (then every key and the Rekor tree ID derive from it; ECDSA signatures and serial numbers stay
-random). Prints nothing; errors go to stderr with exit status 2. Serves until SIGTERM or SIGINT.
+given (then every key and the Rekor tree ID derive from it; the CA certificates are re-issued each run with the
+same keys and names, new serials and validity). Prints nothing; errors go to stderr with exit status 2. Serves until SIGTERM or SIGINT.
 
 Files written to DIR (`ready` last, atomically, once every server listens):
     token               a JWT (ES256) from the issuer: iss, aud "sigstore", sub, email + email_verified (email kind)
