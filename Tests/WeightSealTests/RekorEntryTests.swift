@@ -222,6 +222,30 @@ struct RekorEntryTests {
         #expect(cp.note.signatures[0].signature == [9, 9])
     }
 
+    @Test("a log's checkpoint origin is its baseUrl's host, without port, user or path (sigstore-go: url.Hostname())",
+          arguments: [
+        ("https://rekor.sigstore.dev", "rekor.sigstore.dev"),
+        ("https://log2025-1.rekor.sigstore.dev/", "log2025-1.rekor.sigstore.dev"),
+        ("http://127.0.0.1:43259", "127.0.0.1"),
+        ("http://localhost:3003/api/", "localhost"),
+        ("http://user:pw@example.com:8080/log?x#y", "example.com"),
+        ("http://[::1]:3000", "::1"),
+        ("http://[::1]", "::1"),
+        ("example.com:", "example.com"),
+    ])
+    func originOfBaseURL(baseURL: String, origin: String) {
+        #expect(TrustedRoot.TransparencyLog.origin(ofBaseURL: baseURL) == origin)
+    }
+
+    @Test("checkpoint names a log accepts: its host, and host with port as written (Rekor v1 hostnames may carry one)")
+    func originsOfLog() throws {
+        let root = try TrustedRoot.parse(try Self.read(Self.cases + "/intoto-with-custom-trust-root/trusted_root.json"),
+                                         label: "custom root")
+        #expect(root.transparencyLogs.map(\.baseURL) == ["http://localhost:8000"])
+        #expect(root.transparencyLogs.first?.origins == ["localhost", "localhost:8000"])
+        #expect(TrustedRoot.publicGood.transparencyLogs.first?.origins == ["rekor.sigstore.dev"])
+    }
+
     @Test("malformed checkpoints are refused", arguments: [
         "o\n3\n\(String(repeating: "A", count: 43))=\n",                 // no blank line
         "o\n3\n\(String(repeating: "A", count: 43))=\n\n",               // no signature

@@ -233,10 +233,11 @@ public enum RekorEntryVerifier {
         } catch {
             throw LogEntryFailure(.checkpoint, error.message)
         }
-        // Rekor v1 origins add the tree ID ("rekor.sigstore.dev - 1193050959916656506"); v2 origins are the host.
-        let origin = log.origin
-        guard checkpoint.origin == origin || checkpoint.origin.hasPrefix(origin + " - ") else {
-            throw LogEntryFailure(.checkpoint, "the checkpoint is for \"\(checkpoint.origin)\", not \(origin)")
+        // Rekor v1 origins add the tree ID ("rekor.sigstore.dev - 1193050959916656506"); v2 origins are the host
+        // (sigstore-go: `url.Parse(baseUrl).Hostname()`, so no port even when the log is reached on one).
+        let origins = log.origins
+        guard let origin = origins.first(where: { checkpoint.origin == $0 || checkpoint.origin.hasPrefix($0 + " - ") }) else {
+            throw LogEntryFailure(.checkpoint, "the checkpoint is for \"\(checkpoint.origin)\", not \(origins.joined(separator: " or "))")
         }
         guard checkpoint.size == UInt64(proof.treeSize) else {
             throw LogEntryFailure(.checkpoint,

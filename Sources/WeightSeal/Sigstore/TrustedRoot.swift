@@ -39,11 +39,36 @@ public struct TrustedRoot: Sendable {
         public var logID: [UInt8]
         /// `checkpointKeyId.keyId`, when given (Rekor v2).
         public var checkpointKeyID: [UInt8]?
-        /// The checkpoint origin (signed-note name): `baseURL` without its scheme.
-        public var origin: String {
+        /// The checkpoint origin (signed-note name) a Rekor v2 log uses: the host of `baseURL`, without scheme,
+        /// user, port or path, as sigstore-go derives it (`url.Parse(baseUrl).Hostname()` in `pkg/verify/tlog.go`).
+        public var origin: String { Self.origin(ofBaseURL: baseURL) }
+
+        /// The names this log's checkpoints may carry: ``origin`` and, when it differs, `baseURL` without scheme
+        /// and trailing slashes (host, port and path as written). A Rekor v1 origin is its operator's
+        /// `rekor_server.hostname`, which local deployments set with the port ("localhost:8000 - <tree ID>" in the
+        /// sigstore-conformance `intoto-with-custom-trust-root` case); rekor-tiles logs use the host alone.
+        public var origins: [String] {
+            let host = origin
             var s = Substring(baseURL)
             if let r = s.range(of: "://") { s = s[r.upperBound...] }
             while s.hasSuffix("/") { s = s.dropLast() }
+            return s.isEmpty || String(s) == host ? [host] : [host, String(s)]
+        }
+
+        /// Go's `url.URL.Hostname()` of `baseURL`: `http://127.0.0.1:3003/` gives `127.0.0.1`, `http://[::1]:80`
+        /// gives `::1`.
+        static func origin(ofBaseURL baseURL: String) -> String {
+            var s = Substring(baseURL)
+            if let r = s.range(of: "://") { s = s[r.upperBound...] }
+            if let end = s.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { s = s[..<end] }
+            if let at = s.lastIndex(of: "@") { s = s[s.index(after: at)...] }
+            if s.hasPrefix("["), let close = s.firstIndex(of: "]") {
+                return String(s[s.index(after: s.startIndex)..<close])
+            }
+            // A port: the digits after the last colon (Go's `validOptionalPort`; an empty port counts too).
+            if let colon = s.lastIndex(of: ":"), s[s.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) {
+                s = s[..<colon]
+            }
             return String(s)
         }
     }

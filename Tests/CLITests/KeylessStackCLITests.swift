@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// Keyless signatures made by the real Python clients (model-signing 1.1.1, sigstore-python 4.5.1) against a local
+/// Sigstore stack (`Tests/Servers/sigstore_stack.py`), verified offline by weightseal with the stack's trust config.
+@Suite("CLI: keyless signatures from a local Sigstore stack", .enabled(if: SigstoreStack.available))
+struct KeylessStackCLITests {
+    /// A small model folder.
+    static func model(in s: Scratch) -> String {
+        s.write("m/config.json", "{\"architectures\": [\"Tiny\"]}")
+        s.write("m/weights.dat", bytes(200_000, seed: 3))
+        s.write("m/sub/tokenizer.json", "{\"version\": \"1.0\"}")
+        return s.p("m")
+    }
+
+    /// `model_signing sign sigstore` against the stack; the signature's path.
+    static func modelSign(_ model: String, stack: SigstoreStack, to signature: String) throws -> String {
+        let r = try shell(pythonPeer + "/bin/model_signing", ["sign", "sigstore", model, "--signature", signature,
+                                                             "--trust_config", stack.trustConfig,
+                                                             "--identity_token", stack.token], timeout: 60)
+        #expect(r.status == 0 && r.stdout.contains("Signing succeeded"), "model_signing sign: \(r.stdout)")
+        return signature
+    }
+
+    static func verify(_ model: String, signature: String, identity: String, issuer: String,
+                       trustConfig: String) throws -> (status: Int32, report: [String: Any], text: String) {
+        let r = try run(["verify", model, "--signature", signature, "--certificate-identity", identity,
+                         "--certificate-oidc-issuer", issuer, "--trust-config", trustConfig, "--json"])
+        let report = (try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8))) as? [String: Any] ?? [:]
+        return (r.status, report, r.stdout + r.stderr)
+    }
+
+    static func findingKinds(_ report: [String: Any]) -> [String] {
+        (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+    }
+
+    @Test("model_signing signs against the stack: the reference and weightseal both verify; the report names identity, issuer, log entry and times")
+    func modelSigningVerifies() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+        let reference = try shell(pythonPeer + "/bin/model_signing", [
+            "verify", "sigstore", model, "--signature", sig, "--trust_config", stack.trustConfig,
+            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+
+        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        #expect(v.report["verdict"] as? String == "verified")
+        let ref = v.report["reference"] as? [String: Any] ?? [:]
+        #expect(ref["kind"] as? String == "omsManifest")
+        #expect(ref["signer"] as? String == "signer@weightseal.test")
+        #expect(ref["issuer"] as? String == stack.issuer)
+        let entries = ref["logEntries"] as? [[String: Any]] ?? []
+        #expect(entries.count == 1)
+        #expect(entries.first?["log"] as? String == stack.urls["rekor"])
+        #expect(entries.first?["logIndex"] as? Int == 0)
+        #expect(entries.first?["integratedTime"] is String)
+        let times = ref["verifiedTimes"] as? [[String: Any]] ?? []
+        #expect(times.compactMap { $0["source"] as? String }.sorted() == ["integratedTime", "rfc3161"])
+        #expect(times.contains { $0["authority"] as? String == (stack.urls["tsa"] ?? "-") + "/api/v1/timestamp" })
+    }
+
+    @Test("the same signature with another identity or issuer is rejected (exit 1) with identityMismatch / issuerMismatch")
+    func wrongIdentity() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+        let identity = try Self.verify(model, signature: sig, identity: "mallory@weightseal.test", issuer: stack.issuer,
+                                       trustConfig: stack.trustConfig)
+        #expect(identity.status == 1, "\(identity.text)")
+        #expect(Self.findingKinds(identity.report) == ["identityMismatch"])
+        let issuer = try Self.verify(model, signature: sig, identity: stack.identity, issuer: "https://accounts.google.com",
+                                     trustConfig: stack.trustConfig)
+        #expect(issuer.status == 1, "\(issuer.text)")
+        #expect(Self.findingKinds(issuer.report) == ["issuerMismatch"])
+    }
+
+    @Test("another stack's trust config (other keys) rejects the signature: exit 1, unknown log, untrusted TSA, no verified time, unknown SCT issuer")
+    func otherTrustConfig() throws {
+        guard let stack = try SigstoreStack.start(), let other = try SigstoreStack.start() else { return }
+        defer { stack.stop(); other.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: other.trustConfig)
+        #expect(v.status == 1, "\(v.text)")
+        let kinds = Set(Self.findingKinds(v.report))
+        #expect(kinds.contains("unknownLog"))
+        #expect(kinds.contains("timestampInvalid"))
+        #expect(kinds.contains("noVerifiedTime"))
+        #expect(kinds.contains("sctInvalid"))
+    }
+
+    @Test("GitHub-workflow identity and Rekor v2: the workflow URI verifies, the entry needs the TSA's time")
+    func githubRekorV2() throws {
+        guard let stack = try SigstoreStack.start(["--identity-kind", "github", "--rekor-v2"]) else { return }
+        defer { stack.stop() }
+        #expect(stack.identity == "https://github.com/weightseal-test/model/.github/workflows/release.yml@refs/tags/v1.0")
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+        let bundle = (try? JSONSerialization.jsonObject(with: Data(s.read("m.sig")))) as? [String: Any]
+        let entry = ((bundle?["verificationMaterial"] as? [String: Any])?["tlogEntries"] as? [[String: Any]])?.first
+        #expect(entry?["kindVersion"] as? [String: String] == ["kind": "hashedrekord", "version": "0.0.2"])
+        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        let ref = v.report["reference"] as? [String: Any] ?? [:]
+        #expect(ref["signer"] as? String == stack.identity)
+        let entries = ref["logEntries"] as? [[String: Any]] ?? []
+        #expect(entries.first?["log"] as? String == stack.urls["rekorV2"])
+        #expect(entries.first?["integratedTime"] == nil)
+        #expect((ref["verifiedTimes"] as? [[String: Any]])?.compactMap { $0["source"] as? String } == ["rfc3161"])
+    }
+
+    @Test("weightseal sign --sigstore against the stack (OMS format, Rekor v1): model_signing and weightseal verify it")
+    func weightsealSignsKeyless() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
+                            "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
+        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+        let reference = try shell(pythonPeer + "/bin/model_signing", [
+            "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
+            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+        let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        #expect((v.report["reference"] as? [String: Any])?["signer"] as? String == stack.identity)
+    }
+
+    @Test("sigstore-python bundles from the stack (hashedrekord message signature, DSSE attestation) verify with verify-bundle")
+    func sigstorePythonBundles() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        s.write("artifact.bin", bytes(4096, seed: 9))
+        s.write("predicate.json", """
+            {"buildDefinition": {"buildType": "https://weightseal.test/build", "externalParameters": {}},
+             "runDetails": {"builder": {"id": "https://weightseal.test/builder"}}}
+            """)
+        let cli = pythonPeer + "/bin/sigstore"
+        let sign = try shell(cli, ["--trust-config", stack.trustConfig, "sign", "--identity-token", stack.token,
+                                   "--bundle", s.p("sign.json"), s.p("artifact.bin")], timeout: 60)
+        #expect(sign.status == 0, "sigstore sign: \(sign.stdout)")
+        let attest = try shell(cli, ["--trust-config", stack.trustConfig, "attest", "--identity-token", stack.token,
+                                     "--predicate", s.p("predicate.json"), "--predicate-type", "https://slsa.dev/provenance/v1",
+                                     "--bundle", s.p("attest.json"), s.p("artifact.bin")], timeout: 60)
+        #expect(attest.status == 0, "sigstore attest: \(attest.stdout)")
+        for (bundle, index) in [("sign.json", 0), ("attest.json", 1)] {
+            let r = try run(["verify-bundle", "--bundle", s.p(bundle), "--certificate-identity", stack.identity,
+                             "--certificate-oidc-issuer", stack.issuer, "--trust-config", stack.trustConfig, "--json",
+                             s.p("artifact.bin")])
+            #expect(r.status == 0, "\(bundle): \(r.stdout)\(r.stderr)")
+            #expect(r.stdout.contains("\"logIndex\" : \(index)") || r.stdout.contains("\"logIndex\":\(index)"), "\(r.stdout)")
+        }
+        // The artifact changed: the message signature no longer verifies, the attestation's subject no longer matches.
+        s.write("artifact.bin", bytes(4096, seed: 10))
+        for bundle in ["sign.json", "attest.json"] {
+            let r = try run(["verify-bundle", "--bundle", s.p(bundle), "--certificate-identity", stack.identity,
+                             "--certificate-oidc-issuer", stack.issuer, "--trust-config", stack.trustConfig,
+                             s.p("artifact.bin")])
+            #expect(r.status == 1, "\(bundle): \(r.stdout)\(r.stderr)")
+        }
+    }
+}
