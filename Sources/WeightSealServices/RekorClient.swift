@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOHTTP1
 import SwiftASN1
@@ -10,8 +11,9 @@ import X509
 /// - API version 1 (rekor `openapi.yaml`, `POST /api/v1/log/entries`): a `dsse` 0.0.1 proposed entry; the answer
 ///   holds the canonicalized body, the signed entry timestamp and, from current Rekor, the inclusion proof with its
 ///   checkpoint. Proof hashes and the root are hex there, base64 in a bundle.
-/// - API version 2 (rekor-tiles, `POST /api/v2/log/entries`): a `dsseRequestV002`; the answer is the bundle's
-///   `TransparencyLogEntry` itself (no signed entry timestamp: pair it with an RFC 3161 timestamp).
+/// - API version 2 (rekor-tiles, `POST /api/v2/log/entries`): a `hashedRekordRequestV002` over the envelope's PAE
+///   (rekor-v2 spec §6.1.4); the answer is the bundle's `TransparencyLogEntry` itself (no signed entry timestamp:
+///   pair it with an RFC 3161 timestamp).
 public struct RekorClient: Sendable {
     /// The log's base URL, e.g. `https://rekor.sigstore.dev`.
     public var baseURL: String
@@ -45,11 +47,20 @@ public struct RekorClient: Sendable {
         let url: String
         let request: [String: Any]
         if majorAPIVersion == 2 {
+            // Rekor v2 logs a DSSE envelope as a hashedrekord over its PAE (rekor-v2 spec §6.1.4), which is also the
+            // only DSSE entry sigstore-python and model-signing verify.
+            guard let signature = envelope.signatures.first else {
+                throw WeightSealError(.service, "the envelope has no signature to log")
+            }
             url = baseURL + "/api/v2/log/entries"
-            request = ["dsseRequestV002": [
-                "envelope": envelopeJSON,
-                "verifiers": [["x509Certificate": ["rawBytes": Data(der).base64EncodedString()],
-                               "keyDetails": "PKIX_ECDSA_P256_SHA_256"]],
+            let pae = DSSE.pae(payloadType: envelope.payloadType, payload: envelope.payload)
+            request = ["hashedRekordRequestV002": [
+                "digest": Data(SHA256.hash(data: pae)).base64EncodedString(),
+                "signature": [
+                    "content": Data(signature.sig).base64EncodedString(),
+                    "verifier": ["x509Certificate": ["rawBytes": Data(der).base64EncodedString()],
+                                 "keyDetails": "PKIX_ECDSA_P256_SHA_256"],
+                ],
             ]]
         } else {
             url = baseURL + "/api/v1/log/entries"

@@ -45,6 +45,8 @@ public struct ServiceClient: Sendable {
         var config = HTTPClient.Configuration()
         config.redirectConfiguration = .disallow
         config.timeout.connect = .seconds(10)
+        // One attempt per send: the retries and their backoff are this type's.
+        config.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
         do {
             let result = try await body(ServiceClient(client: client, settings: settings))

@@ -139,6 +139,119 @@ struct KeylessStackCLITests {
         #expect((v.report["reference"] as? [String: Any])?["signer"] as? String == stack.identity)
     }
 
+    @Test("weightseal signs its own format keyless; the summary names the identity, issuer and log entry; verify passes")
+    func weightsealFormatKeyless() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig,
+                            "--json"])
+        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+        let summary = (try? JSONSerialization.jsonObject(with: Data(sign.stdout.utf8))) as? [String: Any] ?? [:]
+        #expect(summary["signer"] as? String == stack.identity)
+        #expect(summary["issuer"] as? String == stack.issuer)
+        let entries = summary["logEntries"] as? [[String: Any]] ?? []
+        #expect(entries.first?["log"] as? String == stack.urls["rekor"])
+        #expect((summary["verifiedTimes"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String }.sorted()
+                == ["integratedTime", "rfc3161"])
+        let bundle = (try? JSONSerialization.jsonObject(with: Data(s.read("m/model.sig")))) as? [String: Any] ?? [:]
+        let material = bundle["verificationMaterial"] as? [String: Any] ?? [:]
+        #expect(material["certificate"] != nil && material["x509CertificateChain"] == nil)
+        #expect((material["tlogEntries"] as? [Any])?.count == 1)
+        #expect(((material["timestampVerificationData"] as? [String: Any])?["rfc3161Timestamps"] as? [Any])?.count == 1)
+        let v = try Self.verify(model, signature: s.p("m/model.sig"), identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        #expect((v.report["reference"] as? [String: Any])?["kind"] as? String == "weightsealManifest")
+    }
+
+    @Test("Rekor v2 and a GitHub Actions identity: weightseal logs a hashedrekord over the PAE; model_signing and weightseal verify")
+    func weightsealSignsKeylessRekorV2() throws {
+        guard let stack = try SigstoreStack.start(["--rekor-v2", "--identity-kind", "github"]) else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--trust-config", stack.trustConfig,
+                            "-o", s.p("m.sig")], environment: ["SIGSTORE_ID_TOKEN": stack.token])
+        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+        let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
+        #expect(bundle.contains("\"kind\" : \"hashedrekord\"") && bundle.contains("\"version\" : \"0.0.2\""), "\(bundle.prefix(400))")
+        let reference = try shell(pythonPeer + "/bin/model_signing", [
+            "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
+            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+        let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
+                                trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+        #expect(stack.identity.hasPrefix("https://github.com/"))
+    }
+
+    @Test("an expired token is refused before hashing (exit 2, no signature); a token Fulcio does not trust is a service error")
+    func refusedTokens() throws {
+        guard let stack = try SigstoreStack.start(["--token-ttl", "-60"]) else { return }
+        defer { stack.stop() }
+        guard let other = try SigstoreStack.start() else { return }
+        defer { other.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let expired = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig])
+        #expect(expired.status == 2)
+        #expect(expired.stderr.contains("expired at"), "\(expired.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.p("m/model.sig")))
+        // The other stack's token is well formed and current, but signed by an issuer this Fulcio does not know.
+        let foreign = try run(["sign", model, "--sigstore", "--identity-token", other.token, "--trust-config", stack.trustConfig])
+        #expect(foreign.status == 2)
+        #expect(foreign.stderr.contains("Fulcio at") && foreign.stderr.contains("refused the identity token") && foreign.stderr.contains("HTTP 401"),
+                "\(foreign.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.p("m/model.sig")))
+    }
+
+    @Test("answers that do not verify against the trusted root are not written; a service that is down is a network error")
+    func unverifiableOrUnreachable() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        guard let other = try SigstoreStack.start() else { return }
+        defer { other.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        // This instance's services, another instance's trusted root: Fulcio's chain, the SCT and the log are unknown.
+        var mixed = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
+        let otherConfig = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: other.trustConfig)))) as? [String: Any] ?? [:]
+        mixed["trustedRoot"] = otherConfig["trustedRoot"]
+        s.write("mixed.json", Array(try JSONSerialization.data(withJSONObject: mixed)))
+        let r = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", s.p("mixed.json")])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("does not verify against") && r.stderr.contains("not written"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.p("m/model.sig")))
+
+        // Rekor's URL replaced by a closed port: no answer after the retries.
+        var broken = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
+        var signing = broken["signingConfig"] as? [String: Any] ?? [:]
+        var logs = signing["rekorTlogUrls"] as? [[String: Any]] ?? []
+        for i in logs.indices { logs[i]["url"] = "http://127.0.0.1:9" }
+        signing["rekorTlogUrls"] = logs
+        broken["signingConfig"] = signing
+        s.write("down.json", Array(try JSONSerialization.data(withJSONObject: broken)))
+        let d = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", s.p("down.json")])
+        #expect(d.status == 2)
+        #expect(d.stderr.contains("Rekor at http://127.0.0.1:9") && d.stderr.contains("did not answer"), "\(d.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.p("m/model.sig")))
+    }
+
+    @Test("a Rekor v1 log that names its checkpoints by its server's hostname (rekor's default) verifies, as in sigstore-go")
+    func rekorV1Hostname() throws {
+        guard let stack = try SigstoreStack.start(["--rekor-hostname", "rekor-server"]) else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+        let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
+        #expect(bundle.contains("rekor-server - "), "the stack did not use the hostname")
+        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer, trustConfig: stack.trustConfig)
+        #expect(v.status == 0, "\(v.text)")
+    }
+
     @Test("sigstore-python bundles from the stack (hashedrekord message signature, DSSE attestation) verify with verify-bundle")
     func sigstorePythonBundles() throws {
         guard let stack = try SigstoreStack.start() else { return }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import WeightSeal
 @testable import WeightSealServices
@@ -31,17 +34,22 @@ struct AmbientCredentialsTests {
         p.arguments = ["python3", "-c", server, jwt]
         let out = Pipe()
         p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
         guard (try? p.run()) != nil else { return nil }
         var line = [UInt8]()
         while let byte = try out.fileHandleForReading.read(upToCount: 1)?.first, byte != 10 { line.append(byte) }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else { p.terminate(); return nil }
+        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
+            kill(p.processIdentifier, SIGKILL)
+            return nil
+        }
         return (p, port)
     }
 
     @Test("GitHub Actions: the token is fetched for audience sigstore with the runner's bearer token")
     func gitHubActions() async throws {
         guard let (p, port) = try Self.start() else { print("skipped: no python3"); return }
-        defer { p.terminate() }
+        // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
+        defer { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
         let url = "http://127.0.0.1:\(port)/token?api-version=2.0"
         let token = try await ServiceClient.with { client in
             try await AmbientCredentials.identityToken(

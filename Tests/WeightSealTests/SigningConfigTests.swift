@@ -129,7 +129,6 @@ struct SigningConfigTests {
         #expect(text.contains("Certificate required: yes"))
         // openssl prints the imprint as spaced hex pairs and the nonce as 0x + hex.
         #expect(text.contains("1a 2f c2 6d c7 ea 5a 2a"), "\(text)")
-        let nonce = request.nonce.hexString.uppercased().drop { $0 == "0" }
-        #expect(text.uppercased().contains("0X" + nonce), "\(text)")
+        #expect(text.uppercased().contains("NONCE: 0X" + request.nonce.hexString.uppercased()), "\(text)")
     }
 }

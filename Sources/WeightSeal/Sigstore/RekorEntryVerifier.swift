@@ -181,7 +181,7 @@ public enum RekorEntryVerifier {
                                     treeSize: nil, rootHash: nil)
         }
         try checkInclusion(proof, entry: entry, generation: generation)
-        try checkCheckpoint(proof, log: log)
+        try checkCheckpoint(proof, log: log, generation: generation)
         return VerifiedLogEntry(logURL: log.baseURL, logIndex: entry.logIndex, integratedTime: integratedTime,
                                 treeSize: proof.treeSize, rootHash: proof.rootHash)
     }
@@ -225,8 +225,12 @@ public enum RekorEntryVerifier {
     }
 
     /// The checkpoint must be this log's, for this tree and root, and signed by the log's key.
-    static func checkCheckpoint(_ proof: TransparencyLogEntry.InclusionProof,
-                                log: TrustedRoot.TransparencyLog) throws(LogEntryFailure) {
+    ///
+    /// A Rekor v2 checkpoint is named by the log's host and its signature is found by that name. A Rekor v1 log names
+    /// itself with its server's configured hostname (by default the machine's), which the trusted root does not
+    /// record: as in sigstore-go and sigstore-python, its signature is found by the key hint alone.
+    static func checkCheckpoint(_ proof: TransparencyLogEntry.InclusionProof, log: TrustedRoot.TransparencyLog,
+                                generation: Generation) throws(LogEntryFailure) {
         let checkpoint: Checkpoint
         do {
             checkpoint = try Checkpoint.parse(proof.checkpoint)
@@ -236,8 +240,14 @@ public enum RekorEntryVerifier {
         // Rekor v1 origins add the tree ID ("rekor.sigstore.dev - 1193050959916656506"); v2 origins are the host
         // (sigstore-go: `url.Parse(baseUrl).Hostname()`, so no port even when the log is reached on one).
         let origins = log.origins
-        guard let origin = origins.first(where: { checkpoint.origin == $0 || checkpoint.origin.hasPrefix($0 + " - ") }) else {
-            throw LogEntryFailure(.checkpoint, "the checkpoint is for \"\(checkpoint.origin)\", not \(origins.joined(separator: " or "))")
+        let origin: String
+        if generation == .v2 {
+            guard let named = origins.first(where: { checkpoint.origin == $0 || checkpoint.origin.hasPrefix($0 + " - ") }) else {
+                throw LogEntryFailure(.checkpoint, "the checkpoint is for \"\(checkpoint.origin)\", not \(origins.joined(separator: " or "))")
+            }
+            origin = named
+        } else {
+            origin = checkpoint.origin
         }
         guard checkpoint.size == UInt64(proof.treeSize) else {
             throw LogEntryFailure(.checkpoint,
@@ -248,7 +258,9 @@ public enum RekorEntryVerifier {
         }
         var hints = [Array(log.logID.prefix(4))]
         if let id = log.checkpointKeyID, id.count >= 4 { hints.append(Array(id.prefix(4))) }
-        let candidates = checkpoint.note.signatures.filter { $0.name == origin && hints.contains($0.keyHint) }
+        let candidates = checkpoint.note.signatures.filter {
+            (generation != .v2 || $0.name == origin) && hints.contains($0.keyHint)
+        }
         guard !candidates.isEmpty else {
             throw LogEntryFailure(.checkpoint,
                                   "the checkpoint has no signature by \(origin) with key hint \(log.logID.prefix(4).hexString)")
