@@ -65,7 +65,9 @@ extension WeightSealCommand.Trust {
             printOut("trusted root: \(root.source)")
             printOut("newest validFor.start: \(root.newestStart.map(rfc3339) ?? "none")")
             printOut("embedded root: newest validFor.start \(TrustedRoot.publicGoodNewestStart)")
-            if let path = SigstoreTUF.cachedTrustedRootPath() { printOut("cache: \(path)") }
+            if let path = SigstoreTUF.cachedTrustedRootPath() {
+                printOut("fetched copy: \(path)\(FileManager.default.fileExists(atPath: path) ? "" : " (absent: run `weightseal trust update`)")")
+            }
         }
     }
 }
