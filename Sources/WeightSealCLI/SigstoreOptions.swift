@@ -13,7 +13,7 @@ struct SigstoreOptions: ParsableArguments {
     @Option(help: "Keyless: the OIDC issuer the certificate must name, e.g. https://token.actions.githubusercontent.com.")
     var certificateOidcIssuer: String?
 
-    @Option(help: "Sigstore trusted_root.json to verify against (default: the embedded public-good root).", completion: .file())
+    @Option(help: "Sigstore trusted_root.json to verify against (default: the public-good root, as `weightseal trust update` last fetched it or embedded).", completion: .file())
     var trustedRoot: String?
 
     @Option(help: "Sigstore ClientTrustConfig (as sigstore-python and model-signing take); its trustedRoot is used.", completion: .file())
@@ -37,10 +37,11 @@ struct SigstoreOptions: ParsableArguments {
         }
     }
 
-    /// The trusted root: the given file, else the embedded public-good root.
+    /// The trusted root: the given file, else the public-good root (the one `weightseal trust update` fetched when
+    /// it is not older than the embedded one).
     func loadTrustedRoot() throws(WeightSealError) -> TrustedRoot {
         if let path = trustedRoot ?? trustConfig { return try TrustedRoot.load(file: path) }
-        return TrustedRoot.publicGood
+        return try TrustedRoot.publicGoodPreferringCache()
     }
 
     /// The expected keyless signer, when given.

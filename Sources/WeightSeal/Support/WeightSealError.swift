@@ -43,6 +43,10 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         /// A Sigstore service (Fulcio, Rekor, a timestamp authority, an OIDC token endpoint) refused a request, or
         /// answered with something that is not what was asked or does not verify against the trusted root.
         public static let service = Code("service")
+        /// A TUF update was refused: a metadata or target file from the repository failed a check of the TUF client
+        /// workflow (malformed, signature threshold, version rollback, expiry, length or hash mismatch). The message
+        /// names the file and the reason; the trusted metadata in the cache is left as it was.
+        public static let trustUpdate = Code("trustUpdate")
     }
 
     /// The stable code.
