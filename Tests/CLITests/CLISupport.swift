@@ -21,13 +21,15 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs the binary with a time limit (a hang is a failure, not a stuck test run).
+/// Runs the binary with a time limit (a hang is a failure, not a stuck test run); `environment` is added to the
+/// test's own.
 @discardableResult
-func run(_ args: [String], timeout: TimeInterval = 120, cwd: String? = nil) throws -> RunResult {
+func run(_ args: [String], timeout: TimeInterval = 120, cwd: String? = nil, environment: [String: String] = [:]) throws -> RunResult {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: weightsealBinary)
     p.arguments = args
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     let out = Pipe()
     let err = Pipe()
     p.standardOutput = out

@@ -43,6 +43,11 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         /// A Sigstore service (Fulcio, Rekor, a timestamp authority, an OIDC token endpoint) refused a request, or
         /// answered with something that is not what was asked or does not verify against the trusted root.
         public static let service = Code("service")
+        /// A key in a PKCS #11 token (HSM, smart card, SoftHSM) cannot be used to sign: the module does not load, no
+        /// token or more than one matches the URI, the PIN is missing or wrong, the private key or its public key
+        /// object is missing or not unique, or the token refuses to sign. The message names the PKCS #11 return value
+        /// (`CKR_PIN_INCORRECT`, …) where the module gave one.
+        public static let pkcs11 = Code("pkcs11")
     }
 
     /// The stable code.
