@@ -121,6 +121,12 @@ struct PKCS11CLITests {
         #expect(bundle.contains(hint))
         try run(["keygen", "-o", t.scratch.p("other")])
         #expect(try run(["verify", m, "--key", t.scratch.p("other.pub")]).status == 1)
+
+        // `public-key` prints what openssl made of pkcs11-tool's export, byte for byte; for a PEM key, its .pub.
+        let printed = try run(["public-key", t.uri("object=sealkey")], environment: t.environment)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout == String(decoding: t.scratch.read("pub-01.pem"), as: UTF8.self))
+        #expect(try run(["public-key", t.scratch.p("other.key")]).stdout == String(decoding: t.scratch.read("other.pub"), as: UTF8.self))
     }
 
     @Test("a P-384 key signs with SHA-384; the token is found by slot-id and the module by module-name")
@@ -129,6 +135,8 @@ struct PKCS11CLITests {
         try t.keypair("EC:secp384r1", label: "seal384", id: "02")
         let pub = try t.exportPublicKey(id: "02")
         #expect(try PublicKey.load(file: pub).algorithm == .p384)
+        try run(["public-key", t.uri("object=seal384"), "-o", t.scratch.p("printed.pem")], environment: t.environment)
+        #expect(try PublicKey.load(file: t.scratch.p("printed.pem")) == PublicKey.load(file: pub))
         model(t.scratch)
         let m = t.scratch.p("m")
         let r = try t.sign([m, "--key", "pkcs11:slot-id=\(t.slotID);object=seal384;type=private?module-path=\(SoftHSMToken.module)&pin-value=1234"])

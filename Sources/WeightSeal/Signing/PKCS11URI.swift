@@ -22,6 +22,7 @@ public struct PKCS11URI: Sendable, Hashable, CustomStringConvertible {
     public struct Version: Sendable, Hashable {
         public var major: UInt8
         public var minor: UInt8
+        /// A version `major.minor`.
         public init(major: UInt8, minor: UInt8) { self.major = major; self.minor = minor }
     }
 
@@ -29,6 +30,7 @@ public struct PKCS11URI: Sendable, Hashable, CustomStringConvertible {
     public struct VendorAttribute: Sendable, Hashable {
         public var name: String
         public var value: String
+        /// An attribute `name=value` (`value` percent-decoded).
         public init(name: String, value: String) { self.name = name; self.value = value }
     }
 
