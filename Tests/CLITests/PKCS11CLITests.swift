@@ -299,5 +299,11 @@ struct PKCS11CLITests {
         let rsa = try t.sign([m, "--key", t.uri("object=rsakey"), "-o", t.scratch.p("r.sig")])
         #expect(rsa.status == 2)
         #expect(rsa.stderr.contains("is an RSA key; weightseal signs with ECDSA P-256 or P-384"), "\(rsa.stderr)")
+
+        // CKA_ALWAYS_AUTHENTICATE: the token wants a context-specific login before each signature.
+        try t.tool(["--keypairgen", "--key-type", "EC:prime256v1", "--label", "always", "--id", "0a", "--always-auth"])
+        let always = try t.sign([m, "--key", t.uri("object=always"), "-o", t.scratch.p("a.sig")])
+        #expect(always.status == 0, "\(always.stderr)")
+        #expect(try run(["verify", m, "--signature", t.scratch.p("a.sig"), "--key", t.exportPublicKey(id: "0a")]).status == 0)
     }
 }

@@ -101,12 +101,10 @@ public final class PKCS11Key: MessageSigner, @unchecked Sendable {
         let objects = ObjectReader(module: module, session: session)
 
         if let pin {
-            rv = pin.bytes.withUnsafeBufferPointer { p in
-                module.call { $0.C_Login?(session, CKU_USER, UnsafeMutablePointer(mutating: p.baseAddress), CK_ULONG(p.count)) }
-            }
+            rv = login(module, session, CKU_USER, pin.bytes)
             guard rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN else {
                 var reason = "token \(quoted(token.label)) refused the PIN from \(pin.source): \(pkcs11Name(rv))"
-                if rv == 0xA4 { reason += " (the user PIN is locked; the security officer must unlock it)" }
+                if rv == CKR_PIN_LOCKED { reason += " (the user PIN is locked; the security officer must unlock it)" }
                 throw WeightSealError(.pkcs11, reason)
             }
         } else if token.flags & CKF_LOGIN_REQUIRED != 0 {
@@ -207,9 +205,7 @@ public final class PKCS11Key: MessageSigner, @unchecked Sendable {
             var rv = module.call { $0.C_SignInit?(session, &mechanism, privateKey) }
             guard rv == CKR_OK else { return rv }
             if let contextPIN {
-                rv = contextPIN.withUnsafeBufferPointer { p in
-                    module.call { $0.C_Login?(session, CKU_CONTEXT_SPECIFIC, UnsafeMutablePointer(mutating: p.baseAddress), CK_ULONG(p.count)) }
-                }
+                rv = Self.login(module, session, CKU_CONTEXT_SPECIFIC, contextPIN)
                 guard rv == CKR_OK else { return rv }
             }
             return digest.withUnsafeMutableBufferPointer { d in
@@ -247,6 +243,16 @@ public final class PKCS11Key: MessageSigner, @unchecked Sendable {
     }
 
     // MARK: - Opening
+
+    /// `C_Login` with `pin`; never a NULL pointer, which a module takes as "ask the PIN pad", even for an empty PIN.
+    private static func login(_ module: PKCS11Module, _ session: CK_SESSION_HANDLE, _ user: CK_USER_TYPE,
+                              _ pin: [UInt8]) -> CK_RV {
+        var buffer = pin + [0]
+        defer { for i in buffer.indices { buffer[i] = 0 } }
+        return buffer.withUnsafeMutableBufferPointer { p in
+            module.call { $0.C_Login?(session, user, p.baseAddress, CK_ULONG(pin.count)) }
+        }
+    }
 
     /// Attributes weightseal does not act on would be silently dropped; RFC 7512 §3.3 has an unknown path attribute
     /// match nothing, so they are refused with their name.
