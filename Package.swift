@@ -26,6 +26,7 @@ let package = Package(
         .target(
             name: "WeightSeal",
             dependencies: [
+                "CPKCS11",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -34,6 +35,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The PKCS #11 v2.40 types and function list, for keys in tokens (the module is loaded at run time: no library
+        // is linked).
+        .target(name: "CPKCS11"),
         .target(
             name: "WeightSealMirror",
             dependencies: [

@@ -29,6 +29,13 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
         _ = try? CertificateTrust.certificates(pem: text)
         _ = try? SigningKey(pemRepresentation: text)
     },
+    "pkcs11-uri": { bytes in
+        guard let uri = try? PKCS11URI(parsing: String(decoding: bytes, as: UTF8.self)) else { return }
+        // What the parser accepts prints back (in its own order and encoding) to a URI that parses to the same value.
+        let text = uri.text(revealingPIN: true)
+        guard text.utf8.count <= Limits.maxPKCS11URIBytes else { return }
+        precondition((try? PKCS11URI(parsing: text)) == uri, "PKCS #11 URI does not survive printing: \(text)")
+    },
     "model-card": { bytes in _ = try? ModelCardFrontMatter.parse(card: String(decoding: bytes, as: UTF8.self)) },
     "safetensors": { bytes in inspect(bytes, as: "model.safetensors") },
     "gguf": { bytes in inspect(bytes, as: "model.gguf") },

@@ -17,7 +17,7 @@ extension WeightSealCommand {
         @Argument(help: "The model folder.", completion: .directory)
         var directory: String
 
-        @Option(help: "Private key (PEM: PKCS#8, or SEC1 for EC). Or sign keyless with --sigstore.", completion: .file())
+        @Option(help: "Private key (PEM: PKCS#8, or SEC1 for EC), or a PKCS#11 URI (pkcs11:token=…;object=…?module-path=…) of a key in a token. Or sign keyless with --sigstore.", completion: .file())
         var key: String?
 
         @Option(help: "Signing certificate (PEM) for --key; its chain goes into the bundle.", completion: .file())
@@ -71,14 +71,14 @@ extension WeightSealCommand {
         }
 
         func run() async throws {
-            let signingKey = try key.map { path throws(WeightSealError) in try SigningKey.load(file: path) }
+            let signingKey = try key.map { k throws(WeightSealError) in try loadSigner(key: k) }
             var chain: [Certificate]?
             if let certificate, let key, let signingKey {
                 let leaf = try CertificateTrust.loadCertificates(pemFile: certificate)
                 let rest = try certificateChain.map { path throws(WeightSealError) in try CertificateTrust.loadCertificates(pemFile: path) } ?? []
                 guard !leaf.isEmpty else { throw WeightSealError(.malformedKey, "\(certificate) holds no certificate") }
                 guard signingKey.matches(certificate: leaf[0]) else {
-                    throw WeightSealError(.invalidArgument, "\(key) does not match the public key of \(certificate)")
+                    throw WeightSealError(.invalidArgument, "\(keyDisplayName(key)) does not match the public key of \(certificate)")
                 }
                 // Before any hashing: never write a signature that verification would reject for the leaf itself.
                 do {
@@ -90,7 +90,7 @@ extension WeightSealCommand {
             }
             let out = output ?? (directory as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
             try checkOutput(out, model: directory,
-                            inputs: [key.map { ("--key", $0) }, certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
+                            inputs: (key.map(keyFiles) ?? []) + [certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
                             allowing: { $0.hasSuffix(".sig") })
             let signer = ModelSigner(
                 options: .init(format: format == .oms ? .oms : .weightseal, chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,

@@ -7,7 +7,8 @@ public struct WeightSealCommand: AsyncParsableCommand {
         commandName: "weightseal",
         abstract: "Hash, sign and verify open-weight AI models.",
         version: WeightSealVersion.current,
-        subcommands: [Keygen.self, Hash.self, Sign.self, Verify.self, VerifyBundle.self, Inspect.self, Audit.self, Trust.self]
+        subcommands: [Keygen.self, PublicKeyCommand.self, Hash.self, Sign.self, Verify.self, VerifyBundle.self, Inspect.self,
+                      Audit.self, Trust.self]
     )
     public init() {}
 }

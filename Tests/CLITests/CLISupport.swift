@@ -21,7 +21,8 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs the binary with a time limit (a hang is a failure, not a stuck test run).
+/// Runs the binary with a time limit (a hang is a failure, not a stuck test run); `environment` is added to the
+/// test's own.
 @discardableResult
 func run(_ args: [String], timeout: TimeInterval = 120, cwd: String? = nil,
          environment: [String: String] = [:]) throws -> RunResult {

@@ -27,7 +27,7 @@ struct FuzzReplayTests {
     ]
 
     @Test("every target replays its seeds and regressions", arguments: ["sigstore", "bundle", "manifest", "oms", "checksums",
-        "hf-tree", "spdx", "pem", "model-card", "safetensors", "gguf", "pickle", "zip"])
+        "hf-tree", "spdx", "pem", "pkcs11-uri", "model-card", "safetensors", "gguf", "pickle", "zip"])
     func replay(target: String) throws {
         let inputs = (Self.seeds[target] ?? []) + Self.files("Tests/FuzzCorpus/\(target)")
         guard !inputs.isEmpty else { return }

@@ -10,6 +10,10 @@ public enum Limits {
     public static let maxSafetensorsHeaderBytes = 100_000_000
     /// Largest key, certificate or PEM file read, in bytes.
     public static let maxPEMBytes = 1024 * 1024
+    /// Longest PKCS #11 URI (RFC 7512) accepted for `--key`, in bytes.
+    public static let maxPKCS11URIBytes = 8192
+    /// Largest PIN file (`pin-source=file:…`) read, in bytes.
+    public static let maxPINFileBytes = 4096
     /// Most signatures in the DSSE list of a transparency-log entry body. (The DSSE envelope of a Sigstore bundle
     /// carries exactly one signature: FIELD-CASES-2 G03.)
     public static let maxSignatures = 16

@@ -47,6 +47,11 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         /// workflow (malformed, signature threshold, version rollback, expiry, length or hash mismatch). The message
         /// names the file and the reason; the trusted metadata in the cache is left as it was.
         public static let trustUpdate = Code("trustUpdate")
+        /// A key in a PKCS #11 token (HSM, smart card, SoftHSM) cannot be used to sign: the module does not load, no
+        /// token or more than one matches the URI, the PIN is missing or wrong, the private key or its public key
+        /// object is missing or not unique, or the token refuses to sign. The message names the PKCS #11 return value
+        /// (`CKR_PIN_INCORRECT`, …) where the module gave one.
+        public static let pkcs11 = Code("pkcs11")
     }
 
     /// The stable code.
