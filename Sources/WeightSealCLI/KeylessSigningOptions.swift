@@ -27,14 +27,28 @@ struct KeylessSigningOptions: ParsableArguments {
         if identityToken == "" { throw ValidationError("--identity-token is empty") }
     }
 
-    /// The Sigstore instance: its signing config and trusted root.
+    /// The Sigstore instance: its signing config and trusted root. For the public-good and staging instances, the
+    /// copies `weightseal trust update` fetched (TUF) win over the embedded ones.
     func instance() throws(WeightSealError) -> (SigningConfig, TrustedRoot) {
         if let path = signingTrustConfig {
             let data = try AtomicFile.read(path, limit: TrustedRoot.maxBytes, what: "trust config", allowPipe: true)
             return (try SigningConfig.parse(data, label: path), try TrustedRoot.parse(data, label: path))
         }
-        if staging { return (.staging, .staging) }
-        return (.publicGood, .publicGood)
+        let repository = staging ? SigstoreTUF.staging : SigstoreTUF.production
+        var config = staging ? SigningConfig.staging : SigningConfig.publicGood
+        if let cached = SigstoreTUF.cachedSigningConfig(for: repository) {
+            let label = "the signing config `weightseal trust update` fetched from \(repository.url)"
+            do {
+                config = try SigningConfig.parse(cached, label: label)
+            } catch {
+                throw WeightSealError(error.code, "\(error.message); run `weightseal trust update` again or give --trust-config")
+            }
+        }
+        var root = staging ? TrustedRoot.staging : try TrustedRoot.publicGoodPreferringCache()
+        if staging, let path = SigstoreTUF.cachedTrustedRootPath(for: repository), FileManager.default.fileExists(atPath: path) {
+            root = try TrustedRoot.load(file: path)
+        }
+        return (config, root)
     }
 
     /// The identity token: `--identity-token`, else the environment's (``AmbientCredentials``), checked usable.

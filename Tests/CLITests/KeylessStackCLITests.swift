@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WeightSeal
 
 /// Keyless signatures made by the real Python clients (model-signing 1.1.1, sigstore-python 4.5.1) against a local
 /// Sigstore stack (`Tests/Servers/sigstore_stack.py`), verified offline by weightseal with the stack's trust config.
@@ -250,6 +251,32 @@ struct KeylessStackCLITests {
         #expect(bundle.contains("rekor-server - "), "the stack did not use the hostname")
         let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer, trustConfig: stack.trustConfig)
         #expect(v.status == 0, "\(v.text)")
+    }
+
+    @Test("without --trust-config, sign and verify use what `trust update` stored (signing config and trusted root)")
+    func cachedInstance() throws {
+        guard let stack = try SigstoreStack.start() else { return }
+        defer { stack.stop() }
+        let s = Scratch()
+        let model = Self.model(in: s)
+        let env = ["WEIGHTSEAL_CACHE_DIR": s.p("cache")]
+        let cache = try #require(SigstoreTUF.cache(for: SigstoreTUF.production, environment: env))
+        let config = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
+        try FileManager.default.createDirectory(atPath: cache.path("targets"), withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: config["signingConfig"] ?? [:])
+            .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.signingConfigTarget)))
+        try JSONSerialization.data(withJSONObject: config["trustedRoot"] ?? [:])
+            .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.trustedRootTarget)))
+        let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token], environment: env)
+        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+        #expect(sign.stdout.contains("logged: \(stack.urls["rekor"] ?? "-")"), "\(sign.stdout)")
+        let v = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
+                        environment: env)
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        // Without the cache, the public-good root does not know this instance: a verdict, exit 1.
+        let plain = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
+                            environment: ["WEIGHTSEAL_CACHE_DIR": s.p("empty")])
+        #expect(plain.status == 1, "\(plain.stdout)\(plain.stderr)")
     }
 
     @Test("sigstore-python bundles from the stack (hashedrekord message signature, DSSE attestation) verify with verify-bundle")
