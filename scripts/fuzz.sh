@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 target="${1:-sigstore}"
 seconds="${2:-60}"
-targets="sigstore bundle manifest oms checksums hf-tree spdx pem pkcs11-uri model-card safetensors gguf pickle zip"
+targets="sigstore bundle manifest oms checksums hf-tree spdx pem pkcs11-uri signing-config tuf model-card safetensors gguf pickle zip"
 if [ "$target" = list ]; then echo "$targets"; exit 0; fi
 if [ "$target" = all ]; then
   for t in $targets; do "$0" "$t" "$seconds"; done
@@ -29,6 +29,8 @@ case "$target" in
   spdx) mkdir -p .cache/fuzz/corpus/spdx; for e in "Apache-2.0" "MIT OR (GPL-2.0-only WITH Classpath-exception-2.0)" "LicenseRef-llama3.1 AND CC-BY-4.0+"; do printf '%s' "$e" > ".cache/fuzz/corpus/spdx/$(printf '%s' "$e" | sha256sum | cut -c1-16)"; done ;;
   pem) seed "$target" $v/oms/keys/* $v/oms/pki/*.pem ;;
   pkcs11-uri) mkdir -p .cache/fuzz/corpus/pkcs11-uri ;;  # seeds: the RFC 7512 examples in Tests/FuzzCorpus/pkcs11-uri
+  signing-config) seed "$target" $v/sigstore-conformance/sigstore-prod-client-trust-config.json ;;
+  tuf) seed "$target" $(find $v/tuf -name '*.json' | head -40) ;;
   model-card) seed "$target" $(find $v/licenses manifests/examples -name '*.md') ;;
   safetensors) seed "$target" $v/formats/*.safetensors ;;
   gguf) seed "$target" $v/formats/*.gguf ;;

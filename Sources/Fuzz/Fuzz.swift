@@ -36,6 +36,20 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
         guard text.utf8.count <= Limits.maxPKCS11URIBytes else { return }
         precondition((try? PKCS11URI(parsing: text)) == uri, "PKCS #11 URI does not survive printing: \(text)")
     },
+    "signing-config": { bytes in
+        _ = try? SigningConfig.parse(bytes, label: "input")
+        _ = try? IdentityToken(String(decoding: bytes, as: UTF8.self))
+        _ = try? RFC3161TimeStampRequest(timestamping: [1]).check(response: bytes)
+    },
+    "tuf": { bytes in
+        _ = try? TUFTrustedSet(root: bytes, referenceTime: fuzzTime)
+        // Later roles are checked against a real trusted root (Sigstore's production root, embedded).
+        guard let root = SigstoreTUF.production.embeddedRoot, var set = try? TUFTrustedSet(root: root, referenceTime: fuzzTime) else { return }
+        _ = try? set.updateRoot(bytes)
+        _ = try? set.updateTimestamp(bytes)
+        _ = try? set.updateSnapshot(bytes, cached: false)
+        _ = try? set.updateTargets(bytes)
+    },
     "model-card": { bytes in _ = try? ModelCardFrontMatter.parse(card: String(decoding: bytes, as: UTF8.self)) },
     "safetensors": { bytes in inspect(bytes, as: "model.safetensors") },
     "gguf": { bytes in inspect(bytes, as: "model.gguf") },
@@ -46,6 +60,8 @@ let targets: [String: @Sendable ([UInt8]) -> Void] = [
 private let policy = SigstorePolicy(signer: .certificateIdentity(try! CertificateIdentity(
     subjectAlternativeName: .regularExpression(".*"), issuer: "https://token.actions.githubusercontent.com")))
 private let artifact = SigstoreArtifact.bytes(Array("123\n".utf8))
+/// A fixed clock inside the embedded TUF root's validity, so runs are repeatable.
+private let fuzzTime = Date(timeIntervalSince1970: 1_767_225_600)
 
 /// Format parsers read files: the input is written to a private file and inspected (headers, placeholders, pickle
 /// opcodes, zip directory), and its license declarations read.

@@ -24,10 +24,11 @@ struct FuzzReplayTests {
         "model-card": files("manifests/testvectors/licenses", matching: { $0.hasSuffix(".md") }),
         "safetensors": files("manifests/testvectors/formats", matching: { $0.hasSuffix(".safetensors") }),
         "gguf": files("manifests/testvectors/formats", matching: { $0.hasSuffix(".gguf") }),
+        "tuf": files("manifests/testvectors/tuf", matching: { $0.hasSuffix(".json") }),
     ]
 
     @Test("every target replays its seeds and regressions", arguments: ["sigstore", "bundle", "manifest", "oms", "checksums",
-        "hf-tree", "spdx", "pem", "pkcs11-uri", "model-card", "safetensors", "gguf", "pickle", "zip"])
+        "hf-tree", "spdx", "pem", "pkcs11-uri", "signing-config", "tuf", "model-card", "safetensors", "gguf", "pickle", "zip"])
     func replay(target: String) throws {
         let inputs = (Self.seeds[target] ?? []) + Self.files("Tests/FuzzCorpus/\(target)")
         guard !inputs.isEmpty else { return }
