@@ -108,15 +108,19 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
 }
 
 /// Decodes base64 text: standard or URL-safe alphabet, padding optional (proto3 JSON `bytes`).
+/// Works on the UTF-8 bytes: a payload of many megabytes decodes at memory speed, not character by character.
 package func base64Bytes(_ text: String) -> [UInt8]? {
-    var s = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
-    switch s.utf8.count % 4 {
-    case 2: s += "=="
-    case 3: s += "="
+    var bytes = Array(text.utf8)
+    for i in bytes.indices {
+        if bytes[i] == UInt8(ascii: "-") { bytes[i] = UInt8(ascii: "+") } else if bytes[i] == UInt8(ascii: "_") { bytes[i] = UInt8(ascii: "/") }
+    }
+    switch bytes.count % 4 {
+    case 2: bytes += [UInt8(ascii: "="), UInt8(ascii: "=")]
+    case 3: bytes.append(UInt8(ascii: "="))
     case 1: return nil
     default: break
     }
-    guard let data = Data(base64Encoded: s) else { return nil }
+    guard let data = Data(base64Encoded: Data(bytes)) else { return nil }
     return [UInt8](data)
 }
 
