@@ -137,7 +137,7 @@ struct G04DuplicateMemberTests {
         #expect(findings.isEmpty)
     }
 
-    @Test("native Statement: a subject digest that disagrees with predicate.files is a manifestInconsistent failure")
+    @Test("native Statement: a subject digest that disagrees with predicate.files makes the payload malformed (G04)")
     func subjectDisagree() async throws {
         let payload = try await nativePayload()
         let statement = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
@@ -145,9 +145,14 @@ struct G04DuplicateMemberTests {
         subjects[0]["digest"] = ["sha256": SHA256.hash(data: Array("not the signed bytes".utf8)).hexString]
         var mutated = statement
         mutated["subject"] = subjects
-        let (_, findings) = try ModelManifest.parseStatement(Array(try compact(mutated).utf8), label: "M.sig")
-        #expect(findings.map(\.kind) == [.manifestInconsistent])
-        #expect(findings.first?.message.contains("subject for \"config.json\" does not match its file entry") == true)
+        let bytes = Array(try compact(mutated).utf8)
+        do throws(WeightSealError) {
+            _ = try ModelManifest.parseStatement(bytes, label: "M.sig")
+            Issue.record("a payload whose subjects disagree with its files was read")
+        } catch {
+            #expect(error.code == .malformedManifest)
+            #expect(error.message.contains("subject digest for \"config.json\" disagrees with predicate.files"), "\(error.message)")
+        }
     }
 
     @Test("OMS statement: resources twice (plain and escaped) → malformedManifest naming the member")

@@ -171,7 +171,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             throw WeightSealError(.malformedManifest, "\(label): predicateType is \(statement.predicateType), expected \(predicateType)")
         }
         let manifest = statement.predicate
-        var findings = try manifest.check(label: label, field: "predicate.")
+        let findings = try manifest.check(label: label, field: "predicate.")
         var subjects = [[UInt8]: String]()
         for (i, s) in statement.subject.enumerated() {
             let digest = s.digest["sha256"]
@@ -182,14 +182,16 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             }
             subjects[Array(s.name.utf8)] = digest
         }
+        // A generic in-toto reader checks the subjects, weightseal the files: if they disagree the payload means two
+        // things, so it is refused as malformed (FIELD-CASES-2 G04), like a duplicate key, before any file is hashed.
         var subjectProblems = [String]()
         if statement.subject.count != manifest.files.count { subjectProblems.append("\(statement.subject.count) subjects for \(manifest.files.count) files") }
         for f in manifest.files where subjects[Array(f.path.utf8)] != f.sha256 {
-            subjectProblems.append("subject for \(ModelPath.quoted(f.path)) does not match its file entry")
+            subjectProblems.append("subject digest for \(ModelPath.quoted(f.path)) disagrees with predicate.files")
             if subjectProblems.count > 5 { break }
         }
         if !subjectProblems.isEmpty {
-            findings.append(Finding(.manifestInconsistent, message: "Statement subjects disagree with the manifest: " + subjectProblems.joined(separator: "; ")))
+            throw WeightSealError(.malformedManifest, "\(label): Statement subjects disagree with the manifest: " + subjectProblems.joined(separator: "; "))
         }
         return (manifest, findings)
     }
