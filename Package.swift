@@ -88,9 +88,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // MARK: - Tests
+        // Temp folders, loopback ports and servers shared by the test targets.
+        .target(
+            name: "WeightSealTestSupport",
+            dependencies: ["WeightSeal"],
+            path: "Tests/WeightSealTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "WeightSealTests",
             dependencies: [
+                "WeightSealTestSupport",
                 "WeightSeal",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -101,6 +109,7 @@ let package = Package(
         .testTarget(
             name: "WeightSealMirrorTests",
             dependencies: [
+                "WeightSealTestSupport",
                 "WeightSeal",
                 "WeightSealMirror",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,6 +119,7 @@ let package = Package(
         .testTarget(
             name: "WeightSealServicesTests",
             dependencies: [
+                "WeightSealTestSupport",
                 "WeightSeal",
                 "WeightSealServices",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,6 +132,7 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: [
+                "WeightSealTestSupport",
                 "WeightSeal",
                 "WeightSealCLI",
                 // A test PKI made in memory (certificates for `sign --certificate` / `verify --certificate-roots`).

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -20,7 +21,7 @@ private final class MirrorServer {
     var base = ""
     init(root: String) throws {
         process.executableURL = URL(fileURLWithPath: try #require(python3))
-        process.arguments = [repoRoot.appendingPathComponent("Tests/Servers/hubserver.py").path, root]
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/Servers/hubserver.py").path, root]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -39,7 +40,7 @@ private final class MirrorServer {
 struct AuditCLITests {
     @Test("audit a mirror: ok exits 0, a corrupted chunk exits 1 with its index, a wrong key audits nothing")
     func audit() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/config.json", "{\"a\":1}\n")
         s.write("m/model.safetensors", bytes(300_000, seed: 1))
         try run(["keygen", "-o", s.p("k")])
@@ -84,8 +85,8 @@ struct AuditCLITests {
 
     @Test("audit with a Sigstore keyless signature (model-signing's OMS v1.1.0): identity and issuer checked first")
     func keyless() throws {
-        let vectors = repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
-        let s = Scratch()
+        let vectors = repositoryRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
+        let s = TempDir()
         for f in ["signme-1", "signme-2", "ignore-me"] {
             s.write("mirror/" + f, Array(FileManager.default.contents(atPath: vectors + "/" + f) ?? Data()))
         }

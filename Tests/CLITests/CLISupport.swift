@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// The built `weightseal` binary: beside the test bundle, or `WEIGHTSEAL_BIN`.
@@ -10,10 +11,9 @@ let weightsealBinary: String = {
         if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         dir = dir.deletingLastPathComponent()
     }
-    return repoRoot.appendingPathComponent(".build/debug/weightseal").path
+    return repositoryRoot.appendingPathComponent(".build/debug/weightseal").path
 }()
 
-let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 struct RunResult {
     var status: Int32
@@ -62,22 +62,5 @@ final class LockedData: @unchecked Sendable {
     func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
 }
 
-/// A temporary folder removed when the value goes away.
-final class Scratch {
-    let path: String
-    init() {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("ws-cli-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func p(_ rel: String) -> String { path + "/" + rel }
-    func write(_ rel: String, _ bytes: [UInt8]) {
-        let u = URL(fileURLWithPath: p(rel))
-        try? FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: u.path, contents: Data(bytes))
-    }
-    func write(_ rel: String, _ text: String) { write(rel, Array(text.utf8)) }
-    func read(_ rel: String) -> [UInt8] { Array((try? Data(contentsOf: URL(fileURLWithPath: p(rel)))) ?? Data()) }
-}
 
 func bytes(_ n: Int, seed: Int) -> [UInt8] { (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ seed &* 17 &+ ($0 >> 9)) } }

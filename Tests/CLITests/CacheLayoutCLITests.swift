@@ -1,4 +1,5 @@
 import Crypto
+import WeightSealTestSupport
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ struct CacheLayoutCLITests {
 
     @Test("verify --hf-cache org/tiny --cache-dir hub --signature SIG --key k.pub: exit 0 (was a false licenseMismatch)")
     func signedCache() throws {
-        let s = Scratch()
+        let s = TempDir()
         let revision = String(repeating: "ab", count: 20)
         let repo = "hub/models--org--tiny"
         let card = Array("---\nlicense: apache-2.0\n---\n# tiny\n".utf8)

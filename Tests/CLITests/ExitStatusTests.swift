@@ -1,4 +1,5 @@
 import ArgumentParser
+import WeightSealTestSupport
 import Foundation
 import Testing
 import WeightSeal
@@ -33,7 +34,7 @@ struct ExitStatusTests {
 extension ExitStatusTests {
     @Test("--at is parsed strictly: no rolled-over dates, only years X.509 can hold; a bad --chunk-size is usage (64)")
     func strictOptionValues() throws {
-        let oms = repoRoot.appendingPathComponent("manifests/testvectors/oms").path
+        let oms = repositoryRoot.appendingPathComponent("manifests/testvectors/oms").path
         func at(_ time: String) throws -> Int32 {
             try run(["verify", oms + "/model", "--signature", oms + "/sigs/cert-files.sig",
                      "--certificate-roots", oms + "/pki/root-ca.pem", "--at", time]).status

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// Replays the fuzz seeds (the test vectors) and the regression corpus (`Tests/FuzzCorpus/TARGET`) through every fuzz
@@ -8,7 +9,7 @@ struct FuzzReplayTests {
     static let fuzzBinary = URL(fileURLWithPath: weightsealBinary).deletingLastPathComponent().appendingPathComponent("Fuzz").path
 
     static func files(_ dir: String, matching keep: (String) -> Bool = { _ in true }) -> [String] {
-        let root = repoRoot.appendingPathComponent(dir).path
+        let root = repositoryRoot.appendingPathComponent(dir).path
         guard let e = FileManager.default.enumerator(atPath: root) else { return [] }
         return e.compactMap { $0 as? String }.filter { !$0.hasSuffix(".keep") && !$0.hasSuffix("README.md") && keep($0) }
             .map { root + "/" + $0 }.filter { var d: ObjCBool = false; return FileManager.default.fileExists(atPath: $0, isDirectory: &d) && !d.boolValue }

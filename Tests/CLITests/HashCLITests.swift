@@ -1,11 +1,12 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 @Suite("CLI: hash and usage")
 struct HashCLITests {
     @Test("hash prints the manifest; -o writes it atomically and excludes itself")
     func hash() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/a", "hello\n")
         let r = try run(["hash", s.p("m"), "--chunk-size", "4KiB"])
         #expect(r.status == 0)
@@ -21,7 +22,7 @@ struct HashCLITests {
 
     @Test("hash --format sha256sums matches sha256sum's output")
     func sha256sums() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/b.bin", "world\n")
         s.write("m/a.bin", "hello\n")
         let r = try run(["hash", s.p("m"), "--format", "sha256sums"])
@@ -40,7 +41,7 @@ struct HashCLITests {
         let r = try run(["hash", "/nonexistent/model"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("/nonexistent/model"))
-        let s = Scratch()
+        let s = TempDir()
         s.write("empty/.gitattributes", "x")
         let e = try run(["hash", s.p("empty")])
         #expect(e.status == 2)

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 private var inspectBinary: String { weightsealBinary }

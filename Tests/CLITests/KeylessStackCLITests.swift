@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 import WeightSeal
 
@@ -7,7 +8,7 @@ import WeightSeal
 @Suite("CLI: keyless signatures from a local Sigstore stack", .enabled(if: SigstoreStack.available))
 struct KeylessStackCLITests {
     /// A small model folder.
-    static func model(in s: Scratch) -> String {
+    static func model(in s: TempDir) -> String {
         s.write("m/config.json", "{\"architectures\": [\"Tiny\"]}")
         s.write("m/weights.dat", bytes(200_000, seed: 3))
         s.write("m/sub/tokenizer.json", "{\"version\": \"1.0\"}")
@@ -39,7 +40,7 @@ struct KeylessStackCLITests {
     func modelSigningVerifies() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
         let reference = try shell(pythonPeer + "/bin/model_signing", [
@@ -69,7 +70,7 @@ struct KeylessStackCLITests {
     func wrongIdentity() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
         let identity = try Self.verify(model, signature: sig, identity: "mallory@weightseal.test", issuer: stack.issuer,
@@ -86,7 +87,7 @@ struct KeylessStackCLITests {
     func otherTrustConfig() throws {
         guard let stack = try SigstoreStack.start(), let other = try SigstoreStack.start() else { return }
         defer { stack.stop(); other.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
         let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
@@ -104,7 +105,7 @@ struct KeylessStackCLITests {
         guard let stack = try SigstoreStack.start(["--identity-kind", "github", "--rekor-v2"]) else { return }
         defer { stack.stop() }
         #expect(stack.identity == "https://github.com/weightseal-test/model/.github/workflows/release.yml@refs/tags/v1.0")
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
         let bundle = (try? JSONSerialization.jsonObject(with: Data(s.read("m.sig")))) as? [String: Any]
@@ -125,7 +126,7 @@ struct KeylessStackCLITests {
     func weightsealSignsKeyless() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
                             "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
@@ -144,7 +145,7 @@ struct KeylessStackCLITests {
     func weightsealFormatKeyless() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig,
                             "--json"])
@@ -171,7 +172,7 @@ struct KeylessStackCLITests {
     func weightsealSignsKeylessRekorV2() throws {
         guard let stack = try SigstoreStack.start(["--rekor-v2", "--identity-kind", "github"]) else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--trust-config", stack.trustConfig,
                             "-o", s.p("m.sig")], environment: ["SIGSTORE_ID_TOKEN": stack.token])
@@ -194,7 +195,7 @@ struct KeylessStackCLITests {
         defer { stack.stop() }
         guard let other = try SigstoreStack.start() else { return }
         defer { other.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let expired = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig])
         #expect(expired.status == 2)
@@ -214,7 +215,7 @@ struct KeylessStackCLITests {
         defer { stack.stop() }
         guard let other = try SigstoreStack.start() else { return }
         defer { other.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         // This instance's services, another instance's trusted root: Fulcio's chain, the SCT and the log are unknown.
         var mixed = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
@@ -244,7 +245,7 @@ struct KeylessStackCLITests {
     func rekorV1Hostname() throws {
         guard let stack = try SigstoreStack.start(["--rekor-hostname", "rekor-server"]) else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
         let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
@@ -257,7 +258,7 @@ struct KeylessStackCLITests {
     func cachedInstance() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         let model = Self.model(in: s)
         let env = ["WEIGHTSEAL_CACHE_DIR": s.p("cache")]
         let cache = try #require(SigstoreTUF.cache(for: SigstoreTUF.production, environment: env))
@@ -283,7 +284,7 @@ struct KeylessStackCLITests {
     func sigstorePythonBundles() throws {
         guard let stack = try SigstoreStack.start() else { return }
         defer { stack.stop() }
-        let s = Scratch()
+        let s = TempDir()
         s.write("artifact.bin", bytes(4096, seed: 9))
         s.write("predicate.json", """
             {"buildDefinition": {"buildType": "https://weightseal.test/build", "externalParameters": {}},

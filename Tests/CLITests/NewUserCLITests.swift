@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// What a new user trips on (issue 12), each as the binary answers it.
@@ -6,7 +7,7 @@ import Testing
 struct NewUserCLITests {
     @Test("a private key given to --key, a missing model.sig, a replaced signature, one file, files outside the reference")
     func messages() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/config.json", "{}\n")
         #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
 

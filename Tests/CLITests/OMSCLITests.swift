@@ -1,9 +1,10 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// The OMS vectors made by the Python reference (model-signing 1.1.1), copied from ../shared/vectors/oms.
-let omsVectors = repoRoot.appendingPathComponent("manifests/testvectors/oms").path
-let pythonPeer: String = ProcessInfo.processInfo.environment["WEIGHTSEAL_PYREF"] ?? repoRoot.appendingPathComponent(".cache/pyref").path
+let omsVectors = repositoryRoot.appendingPathComponent("manifests/testvectors/oms").path
+let pythonPeer: String = ProcessInfo.processInfo.environment["WEIGHTSEAL_PYREF"] ?? repositoryRoot.appendingPathComponent(".cache/pyref").path
 let pythonPeerPresent = FileManager.default.isExecutableFile(atPath: pythonPeer + "/bin/model_signing")
 
 @Suite("CLI: OpenSSF Model Signing v1.0")
@@ -57,7 +58,7 @@ struct OMSCLITests {
 
     @Test("Tampered copies are rejected with per-file findings; top-level git files are ignored")
     func tampering() throws {
-        let s = Scratch()
+        let s = TempDir()
         try FileManager.default.copyItem(atPath: omsVectors + "/model", toPath: s.p("m"))
         let sig = omsVectors + "/sigs/key-files.sig"
         let key = omsVectors + "/keys/key.pub"
@@ -80,7 +81,7 @@ struct OMSCLITests {
     @Test("The Python reference accepts what sign --format oms writes, and rejects a tampered copy",
           .enabled(if: pythonPeerPresent))
     func pythonAcceptsOurs() throws {
-        let s = Scratch()
+        let s = TempDir()
         try FileManager.default.copyItem(atPath: omsVectors + "/model", toPath: s.p("m"))
         try run(["keygen", "-o", s.p("k")])
         #expect(try run(["sign", s.p("m"), "--format", "oms", "--key", s.p("k.key"), "-o", s.p("m.sig")]).status == 0)

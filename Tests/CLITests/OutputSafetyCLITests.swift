@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// Outputs never destroy inputs, and a failed write is never a success (issue 15, high).
@@ -6,7 +7,7 @@ import Testing
 struct OutputSafetyCLITests {
     @Test("-o never names the key, a certificate, a folder or a model file; the inputs stay byte for byte")
     func noClobber() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/config.json", "{}\n")
         s.write("m/model.safetensors", bytes(5000, seed: 2))
         #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
@@ -30,7 +31,7 @@ struct OutputSafetyCLITests {
 
     @Test("a write error on standard output exits 2 with \"write error\" (hash, inspect, verify --json)")
     func writeErrors() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/config.json", "{}\n")
         #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
         #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
@@ -54,7 +55,7 @@ struct OutputSafetyCLITests {
 extension OutputSafetyCLITests {
     @Test("one path rule for manifests: a name with a backslash is refused at sign; U+FFFD (valid UTF-8) signs and verifies")
     func pathRule() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/c\u{FFFD}d.bin", "y")
         s.write("m/a\\b.bin", "x")
         #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
@@ -76,7 +77,7 @@ extension OutputSafetyCLITests {
 extension OutputSafetyCLITests {
     @Test("a key and a license policy given through a pipe (<(…)) are read like files")
     func pipes() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/README.md", "---\nlicense: mit\n---\n")
         #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
         #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)

@@ -1,4 +1,5 @@
 import Crypto
+import WeightSealTestSupport
 import Foundation
 import SwiftASN1
 import Testing
@@ -17,7 +18,7 @@ final class SoftHSMToken {
         }
     static let skipMessage: Comment = "needs softhsm2 and opensc's pkcs11-tool (scripts/test.sh installs them as root)"
 
-    let scratch = Scratch()
+    let scratch = TempDir()
     let environment: [String: String]
     /// The slot id SoftHSM gave the token.
     let slotID: String
@@ -91,7 +92,7 @@ final class SoftHSMToken {
 
 @Suite("CLI: sign with a key in a PKCS #11 token (SoftHSM2)", .enabled(if: SoftHSMToken.available, SoftHSMToken.skipMessage))
 struct PKCS11CLITests {
-    func model(_ s: Scratch) {
+    func model(_ s: TempDir) {
         s.write("m/config.json", "{\"hidden_size\": 8}\n")
         s.write("m/model.safetensors", bytes(200_000, seed: 7))
         s.write("m/README.md", "---\nlicense: apache-2.0\n---\n")

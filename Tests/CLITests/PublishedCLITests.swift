@@ -1,11 +1,12 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 @Suite("CLI: published references (SHA256SUMS, Hub tree, Hugging Face cache)")
 struct PublishedCLITests {
     @Test("verify --checksums: ok, tampered, unexpected file, malformed line")
     func checksums() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/model-00001-of-00002.safetensors", "hello\n")
         s.write("m/my model.gguf", "world\n")
         s.write("SHA256SUMS", """
@@ -31,7 +32,7 @@ struct PublishedCLITests {
 
     @Test("A Hugging Face cache snapshot given as DIR: blobs checked against their names; a corrupted blob is found")
     func cacheSnapshot() throws {
-        let s = Scratch()
+        let s = TempDir()
         let repo = "hub/models--org--tiny"
         let config = Array("{\"a\":1}\n".utf8)
         let weights = bytes(5000, seed: 3)
@@ -80,7 +81,7 @@ extension PublishedCLITests {
 struct HashThenVerifyCLITests {
     @Test("hash --format sha256sums -o DIR/SHA256SUMS, then verify --checksums DIR/SHA256SUMS: exit 0 beside model.sig and .git")
     func roundTrip() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/model.safetensors", bytes(70_000, seed: 4))
         s.write("m/config.json", "{}\n")
         s.write("m/.git/HEAD", "ref: refs/heads/main\n")

@@ -1,10 +1,11 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 import WeightSeal
 
 @Suite("CLI: keygen, sign, verify")
 struct SignVerifyCLITests {
-    func model(_ s: Scratch) {
+    func model(_ s: TempDir) {
         s.write("m/config.json", "{\"a\":1}\n")
         s.write("m/model.safetensors", bytes(300_000, seed: 1))
         s.write("m/tokenizer/vocab.txt", "a\nb\n")
@@ -13,7 +14,7 @@ struct SignVerifyCLITests {
 
     @Test("sign then verify passes for each key algorithm", arguments: ["p256", "p384", "ed25519"])
     func roundTrip(algorithm: String) throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         #expect(try run(["keygen", "--algorithm", algorithm, "-o", s.p("k")]).status == 0)
         let mode = try FileManager.default.attributesOfItem(atPath: s.p("k.key"))[.posixPermissions] as? Int
@@ -30,7 +31,7 @@ struct SignVerifyCLITests {
 
     @Test("A wrong key, an altered payload, an altered signature are rejected with exit 1")
     func rejected() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "-o", s.p("k")])
         try run(["keygen", "-o", s.p("other")])
@@ -67,7 +68,7 @@ struct SignVerifyCLITests {
 
     @Test("Exit 2 names the file when the key or signature file is unreadable or malformed")
     func cannotRun() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "-o", s.p("k")])
         let noSig = try run(["verify", s.p("m"), "--key", s.p("k.pub")])
@@ -87,7 +88,7 @@ struct SignVerifyCLITests {
 
     @Test("Tampering is reported per file with exit 1; --json carries the findings")
     func tampered() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "-o", s.p("k")])
         try run(["sign", s.p("m"), "--key", s.p("k.key"), "--chunk-size", "64KiB"])
@@ -113,7 +114,7 @@ struct SignVerifyCLITests {
           arguments: ["../secret.txt", "/etc/hostname", "sub/../../secret.txt", "..\\secret.txt", "./model.safetensors",
                       "sub//x", "", "a/./b"])
     func pathTraversal(path: String) throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("work/m/model.safetensors", "x")
         #expect(mkfifo(s.p("work/secret.txt"), 0o600) == 0)
         let key = SigningKey.generate(.p256)
@@ -136,7 +137,7 @@ struct SignVerifyCLITests {
 
     @Test("A caller flag cannot loosen the signed symlink rule; --allow-symlinks at signing records it")
     func symlinkRule() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "-o", s.p("k")])
         try run(["sign", s.p("m"), "--key", s.p("k.key")])
@@ -153,10 +154,10 @@ struct SignVerifyCLITests {
     }
 
     @Test("The example signature verifies the real all-MiniLM-L6-v2 model",
-          .enabled(if: FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2/model.safetensors").path)))
+          .enabled(if: FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2/model.safetensors").path)))
     func example() throws {
-        let ex = repoRoot.appendingPathComponent("manifests/examples/all-MiniLM-L6-v2").path
-        let r = try run(["verify", repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
+        let ex = repositoryRoot.appendingPathComponent("manifests/examples/all-MiniLM-L6-v2").path
+        let r = try run(["verify", repositoryRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
                          "--signature", ex + "/model.sig", "--key", ex + "/TEST-ONLY-key.pub", "--json"])
         #expect(r.status == 0)
         let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
@@ -164,17 +165,17 @@ struct SignVerifyCLITests {
         #expect(files.first { $0["path"] as? String == "model.safetensors" }?["size"] as? Int == 90_868_376)
         #expect(report?["license"] as? String == "Apache-2.0")
         // A policy allowing only MIT rejects the model; one allowing Apache-2.0 accepts it.
-        let mit = try run(["verify", repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
+        let mit = try run(["verify", repositoryRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
                            "--signature", ex + "/model.sig", "--key", ex + "/TEST-ONLY-key.pub", "--allow-license", "MIT"])
         #expect(mit.status == 1)
         #expect(mit.stdout.contains("licenseNotAllowed"))
-        #expect(try run(["verify", repoRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
+        #expect(try run(["verify", repositoryRoot.appendingPathComponent(".cache/models/all-MiniLM-L6-v2").path,
                          "--signature", ex + "/model.sig", "--key", ex + "/TEST-ONLY-key.pub", "--allow-license", "Apache-2.0"]).status == 0)
     }
 
     @Test("sign refuses disagreeing license declarations unless --license chooses; verify re-reads them")
     func licenseConflict() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/README.md", "---\nlicense: cc-by-nc-nd-4.0\n---\n# Model\n")
         s.write("m/model.safetensors", bytes(1000, seed: 4))
         try run(["keygen", "-o", s.p("k")])

@@ -1,4 +1,5 @@
 import Crypto
+import WeightSealTestSupport
 import Foundation
 import SwiftASN1
 import Testing
@@ -73,7 +74,7 @@ private enum FieldPKI {
     }
 
     /// Writes `pki/root.pem`, `pki/leaf.key` and `pki/leaf-KIND.pem` for each kind.
-    static func write(into s: Scratch, kinds: [String]) throws {
+    static func write(into s: TempDir, kinds: [String]) throws {
         s.write("pki/root.pem", try root().serializeAsPEM().pemString)
         s.write("pki/leaf.key", try key(3).pemRepresentation)
         for kind in kinds { s.write("pki/leaf-\(kind).pem", try leaf(kind).serializeAsPEM().pemString) }
@@ -86,7 +87,7 @@ private enum FieldPKI {
     }
 }
 
-private func model(_ s: Scratch) {
+private func model(_ s: TempDir) {
     s.write("m/config.json", "{\"a\":1}\n")
     s.write("m/model.safetensors", bytes(20_000, seed: 3))
 }
@@ -103,7 +104,7 @@ private func payload(of signature: [UInt8]) throws -> [UInt8] {
 }
 
 /// `sealtool.py resign`: a key-signed bundle over `payload` (verification with `--key`).
-private func resign(_ payload: [UInt8], keyFile: String, to path: String, in s: Scratch) throws {
+private func resign(_ payload: [UInt8], keyFile: String, to path: String, in s: TempDir) throws {
     let bundle = try BundleSigner.sign(payload: payload, payloadType: "application/vnd.in-toto+json",
                                        key: try SigningKey.load(file: keyFile))
     s.write(path, try bundle.jsonData())
@@ -126,7 +127,7 @@ private func setcert(_ signature: [UInt8], leaf: Certificate) throws -> [UInt8] 
 struct SignatureFieldCaseCLITests {
     @Test("G03: an envelope with zero, a junk plus a valid, or twice the same signature exits 2 naming the count")
     func g03() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "--algorithm", "p256", "-o", s.p("k")])
         #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
@@ -150,7 +151,7 @@ struct SignatureFieldCaseCLITests {
 
     @Test("G04: files twice (plain or escaped) exits 2 naming the member; an extra \"Files\" is ignored; a disagreeing subject fails")
     func g04() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "--algorithm", "p256", "-o", s.p("k")])
         try run(["sign", s.p("m"), "--key", s.p("k.key")])
@@ -193,7 +194,7 @@ struct SignatureFieldCaseCLITests {
 
     @Test("G14: a native payload with upper-case hex digests exits 2 naming predicate.files[0].sha256, never a mismatch")
     func g14() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try run(["keygen", "--algorithm", "p256", "-o", s.p("k")])
         try run(["sign", s.p("m"), "--key", s.p("k.key")])
@@ -218,7 +219,7 @@ struct SignatureFieldCaseCLITests {
 
     @Test("G05: sign refuses an expired or not-yet-valid leaf (exit 2 naming the bound); verify rejects them (exit 1)")
     func g05() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         try FieldPKI.write(into: s, kinds: ["code", "expired", "future"])
         for (kind, bound) in [("expired", "notAfter was 2020-01-02T00:00:00Z"), ("future", "notBefore is 2099-01-01T00:00:00Z")] {
@@ -245,7 +246,7 @@ struct SignatureFieldCaseCLITests {
 
     @Test("G06: verify accepts only leaves meant for code signing; sign refuses a serverAuth-only leaf naming the EKU")
     func g06() throws {
-        let s = Scratch()
+        let s = TempDir()
         model(s)
         let kinds = ["code", "server", "noeku", "noku", "keyenc", "anyeku", "caleaf"]
         try FieldPKI.write(into: s, kinds: kinds)

@@ -1,8 +1,9 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 /// The sigstore-conformance bundle-verify cases (copied from ../shared/vectors/sigstore-conformance).
-let conformanceRoot = repoRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/bundle-verify").path
+let conformanceRoot = repositoryRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/bundle-verify").path
 let defaultIdentity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
 let defaultIssuer = "https://token.actions.githubusercontent.com"
 
@@ -124,7 +125,7 @@ struct SigstoreCLITests {
 
     @Test("OMS v1.1.0 keyless signature from the reference verifies offline; wrong identity, issuer or file is rejected")
     func omsKeyless() throws {
-        let dir = repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
+        let dir = repositoryRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path
         let identity = "stefanb@us.ibm.com"
         let issuer = "https://sigstore.verify.ibm.com/oauth2"
         let ok = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer])
@@ -133,7 +134,7 @@ struct SigstoreCLITests {
         #expect(ok.stdout.contains("OIDC issuer \(issuer)"))
         #expect(ok.stdout.contains("logged in https://rekor.sigstore.dev at index 598151086, integrated 2025-10-10T02:12:20Z"))
         #expect(ok.stdout.contains("signature existed at 2025-10-10T02:12:20Z (RFC 3161 timestamp from https://timestamp.sigstore.dev/api/v1/timestamp)"))
-        let config = repoRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/sigstore-prod-client-trust-config.json").path
+        let config = repositoryRoot.appendingPathComponent("manifests/testvectors/sigstore-conformance/sigstore-prod-client-trust-config.json").path
         let viaConfig = try run(["verify", dir, "--certificate-identity", identity, "--certificate-oidc-issuer", issuer,
                                  "--trust-config", config, "--json"])
         #expect(viaConfig.status == 0)
@@ -152,7 +153,7 @@ struct SigstoreCLITests {
         #expect(wrongIssuer.status == 1)
         #expect(wrongIssuer.stdout.contains("issuer mismatch"))
 
-        let scratch = Scratch()
+        let scratch = TempDir()
         for f in ["model.sig", "signme-1", "signme-2", "ignore-me"] {
             scratch.write("m/" + f, Array(FileManager.default.contents(atPath: dir + "/" + f) ?? Data()))
         }
@@ -180,7 +181,7 @@ extension SigstoreCLITests {
         let staging = try run(["verify-bundle", "--staging", "--bundle", bundle] + trust + [conformanceRoot + "/a.txt"])
         #expect(staging.status == 64)
         #expect(staging.stderr.contains("--trusted-root"))
-        let keyless = try run(["verify", repoRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path,
+        let keyless = try run(["verify", repositoryRoot.appendingPathComponent("manifests/testvectors/oms/upstream/v1.1.0-sigstore").path,
                                "--certificate-identity", "x@example.com"])
         #expect(keyless.status == 64)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -28,7 +29,7 @@ final class SigstoreStack: @unchecked Sendable {
     /// Base URLs: `oidc`, `fulcio`, `rekor`, `rekorV2` (with `--rekor-v2`), `tsa` (unless `--no-tsa`).
     let urls: [String: String]
 
-    static let script = repoRoot.appendingPathComponent("Tests/Servers/sigstore_stack.py").path
+    static let script = repositoryRoot.appendingPathComponent("Tests/Servers/sigstore_stack.py").path
     static var python: String { pythonPeer + "/bin/python" }
     /// Whether the Python peer (with `cryptography` and `asn1crypto`, which the stack needs) is installed.
     static var available: Bool { FileManager.default.isExecutableFile(atPath: python) && pythonPeerPresent }

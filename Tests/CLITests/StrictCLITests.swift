@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 @Suite("CLI: verify --strict")
@@ -19,7 +20,7 @@ struct StrictCLITests {
 
     @Test("Format problems change the verdict only under --strict (F13, F17)")
     func strict() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/pytorch_model.bin", Self.pickle)
         s.write("m/weights.safetensors", Self.pickle)
         s.write("m/aliased.safetensors", Self.aliased())
@@ -41,10 +42,10 @@ struct StrictCLITests {
 @Suite("CLI: inspect license declarations")
 struct InspectLicenseCLITests {
     @Test("inspect reads the real models' licenses: MiniLM card apache-2.0, SmolLM2 GGUF general.license",
-          .enabled(if: FileManager.default.fileExists(atPath: repoRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-GGUF").path)))
+          .enabled(if: FileManager.default.fileExists(atPath: repositoryRoot.appendingPathComponent(".cache/models/SmolLM2-135M-Instruct-GGUF").path)))
     func realModels() throws {
         for (folder, field) in [("all-MiniLM-L6-v2", "license"), ("SmolLM2-135M-Instruct-GGUF", "general.license")] {
-            let r = try run(["inspect", repoRoot.appendingPathComponent(".cache/models/\(folder)").path, "--json"])
+            let r = try run(["inspect", repositoryRoot.appendingPathComponent(".cache/models/\(folder)").path, "--json"])
             #expect(r.status == 0)
             let report = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
             let license = report?["license"] as? [String: Any]
@@ -56,7 +57,7 @@ struct InspectLicenseCLITests {
 
     @Test("inspect reports disagreeing declarations and a license_url key (F16)")
     func conflicts() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/README.md", "---\nlicense: other\nlicense_name: bloomchat-176b-license-v1.0\nlicense_url: https://example.invalid/LICENSE\n---\n")
         let r = try run(["inspect", s.p("m")])
         #expect(r.status == 1)

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ final class TUFRepoProcess {
     let process = Process()
     let input = Pipe()
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("ws-tufrepo-out-\(UUID().uuidString)").path
-    let scratch = Scratch()
+    let scratch = TempDir()
     private(set) var port = 0
     private var answers = 0
 
@@ -19,7 +20,7 @@ final class TUFRepoProcess {
     init() throws {
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         process.executableURL = URL(fileURLWithPath: pythonPeer + "/bin/python")
-        process.arguments = [repoRoot.appendingPathComponent("Tests/Servers/tuf_repo.py").path, "serve", scratch.path]
+        process.arguments = [repositoryRoot.appendingPathComponent("Tests/Servers/tuf_repo.py").path, "serve", scratch.path]
         process.standardInput = input
         process.standardOutput = FileHandle(forWritingAtPath: output)
         process.standardError = FileHandle.nullDevice
@@ -63,7 +64,7 @@ struct TrustCLITests {
     func update() throws {
         let server = try TUFRepoProcess()
         defer { server.stop() }
-        let cache = Scratch()
+        let cache = TempDir()
         let env = ["WEIGHTSEAL_CACHE_DIR": cache.path]
         let repoDir = cache.p("tuf/" + "http%3A%2F%2F127.0.0.1%3A\(server.port)")
 
@@ -96,7 +97,7 @@ struct TrustCLITests {
 
     @Test("verify-bundle and trust show use the fetched production trusted root when it is not older than the embedded one")
     func verifyUsesCachedRoot() throws {
-        let cache = Scratch()
+        let cache = TempDir()
         let env = ["WEIGHTSEAL_CACHE_DIR": cache.path]
         let args = conformanceArguments("happy-path-v0.3") + ["--json"]
         let embedded = try run(args, environment: env)

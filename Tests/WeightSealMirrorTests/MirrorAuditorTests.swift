@@ -3,6 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 import WeightSeal
+import WeightSealTestSupport
 @testable import WeightSealMirror
 
 private let shard1 = "model-00001-of-00002.safetensors"
@@ -31,8 +32,8 @@ private struct NginxFixture {
     let model: TestModel
     let nginx: NginxServer
     init(mirrors: [String: (inout [String: [UInt8]]) -> Void]) throws {
-        dir = try TempDir()
-        let source = try TempDir()
+        dir = TempDir()
+        let source = TempDir()
         defer { source.remove() }
         model = try TestModel(writingTo: source)
         for (name, change) in mirrors { try model.copy(into: dir, at: name, change: change) }
@@ -93,12 +94,12 @@ struct NginxMirrorTests {
         let size = (20 << 20) + 12_345  // 21 chunks, the last short
         let segment: UInt64 = 8 << 20
         #expect(segment >= MirrorRun.pinnedBodyBytes, "the segments must take the pinned path")
-        let dir = try TempDir()
+        let dir = TempDir()
         defer { dir.remove() }
         var bytes = testBytes(size, seed: 4242)
-        try dir.write("good/big.safetensors", bytes)
+        dir.write("good/big.safetensors", bytes)
         bytes[13 * Int(chunk) + 77] ^= 0x01
-        try dir.write("bad/big.safetensors", bytes)
+        dir.write("bad/big.safetensors", bytes)
         let hashed = await ChunkedHasher(jobs: 2).hash([HashRequest(path: dir.path + "/good/big.safetensors", size: UInt64(size),
                                                               wholeFile: true, chunkSize: chunk)])[0]
         let ranges = hashed.chunks.enumerated().map { i, d in
@@ -241,8 +242,8 @@ private struct HubFixture {
     let model: TestModel
     let hub: HubServer
     init(faults: [String: [String: Any]] = [:], change: (inout [String: [UInt8]]) -> Void = { _ in }) throws {
-        dir = try TempDir()
-        let source = try TempDir()
+        dir = TempDir()
+        let source = TempDir()
         defer { source.remove() }
         model = try TestModel(writingTo: source)
         try model.copy(into: dir, at: "files", change: change)
@@ -412,7 +413,7 @@ struct HubMirrorTests {
         // Held, not listening: refused for the whole test, and no other test's server can take the port.
         let (fd, port) = try boundPort()
         defer { close(fd) }
-        let dir = try TempDir()
+        let dir = TempDir()
         defer { dir.remove() }
         let model = try TestModel(writingTo: dir)
         let clock = ContinuousClock()
@@ -420,9 +421,8 @@ struct HubMirrorTests {
         let report = try await auditor(.full, timeout: 120, retries: 2)
             .audit(reference: model.reference, mirrors: ["http://user:secret@127.0.0.1:\(port)"])
         // 3 attempts with 0.05 s and 0.1 s of backoff. The evidence is the finding ("connection refused", not a
-        // timeout); the bound only guards against waiting out the 120 s connect timeout 3 times (a loaded 2-core
-        // machine took up to 45 s for the whole suite's share of this test).
-        #expect(clock.now - start < .seconds(100))
+        // timeout); the bound only guards against waiting out the 120 s connect timeout 3 times (360 s), not a speed.
+        #expect(clock.now - start < .seconds(300))
         let finding = report.mirrors[0].fileAudits.first?.findings.first
         #expect(finding?.kind == .connectionError)
         #expect(finding?.message.contains("connection refused") == true, "\(finding?.message ?? "")")
@@ -434,10 +434,11 @@ struct HubMirrorTests {
         #expect(report.mirrors[0].url == "http://***@127.0.0.1:\(port)")
     }
 
-    /// Audits a Hub imitation with a timing `fault` on `path` (3 s timeout), checks the audit ended well within
-    /// `bound` with only `path` failing, and returns that file's findings.
+    /// Audits a Hub imitation with a timing `fault` on `path` (3 s timeout), checks the audit ended with only `path`
+    /// failing, and returns that file's findings. The evidence is the finding's kind; `bound` only tells a hang (the
+    /// fault never ends) from a slow run on a loaded machine (seen: 74 s while other builds ran), not a speed.
     private func timedFault(_ path: String, _ fault: [String: Any], mode: AuditMode = .full,
-                            bound: Duration = .seconds(60)) async throws -> [Finding] {
+                            bound: Duration = .seconds(300)) async throws -> [Finding] {
         let fx = try HubFixture(faults: [path: fault])
         defer { fx.stop() }
         let clock = ContinuousClock()
@@ -467,7 +468,7 @@ struct HubMirrorTests {
     func trickleHitsDeadline() async throws {
         // 16 bytes every 0.1 s is never silent for the 3 s idle timeout, but 160 bytes/s is far below the 64 KiB/s
         // minimum over a 3 s window: the first window after the head ends it, not the 27 minutes the segment needs.
-        let finding = try await timedFault(shard1, ["kind": "trickle", "bytes": 16, "every": 0.1], bound: .seconds(90)).first
+        let finding = try await timedFault(shard1, ["kind": "trickle", "bytes": 16, "every": 0.1], bound: .seconds(300)).first
         #expect(finding?.kind == .timeout)
         #expect(finding?.message.contains("below the minimum of 65536 bytes/s") == true, "\(finding?.message ?? "")")
     }
@@ -731,10 +732,10 @@ struct ContentCodingTests {
         // `printf 'hello tar\n' | gzip -n`, as Python's gzip.compress(mtime=0) writes it.
         let gz: [UInt8] = [31, 139, 8, 0, 0, 0, 0, 0, 2, 3, 203, 72, 205, 201, 201, 87, 40, 73, 44, 226, 2, 0,
                            65, 141, 235, 148, 10, 0, 0, 0]
-        let dir = try TempDir()
+        let dir = TempDir()
         defer { dir.remove() }
-        try dir.write("m/extra.tar.gz", gz)
-        try dir.write("m/noise.json", testBytes(3000, seed: 5))  // random bytes labelled gzip: they do not decode
+        dir.write("m/extra.tar.gz", gz)
+        dir.write("m/noise.json", testBytes(3000, seed: 5))  // random bytes labelled gzip: they do not decode
         let reference = Reference(kind: .weightsealManifest, isSigned: true, files: [
             ExpectedFile(path: "extra.tar.gz", size: UInt64(gz.count), check: .sha256(sha(gz))),
             ExpectedFile(path: "noise.json", size: 3000, check: .sha256(sha(testBytes(3000, seed: 5)))),

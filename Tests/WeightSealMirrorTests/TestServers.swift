@@ -1,5 +1,6 @@
 import Foundation
 import WeightSeal
+import WeightSealTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,7 +10,7 @@ import Darwin
 /// Real HTTP servers on 127.0.0.1 for the mirror tests: nginx (Debian package `nginx`) and the scripted Hub imitation
 /// in `Tests/Servers/hubserver.py`. Each test starts its own and stops it.
 enum TestServers {
-    static let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot: URL = repositoryRoot
     static let serversDir = repoRoot.appendingPathComponent("Tests/Servers")
 
     static func which(_ name: String, extra: [String] = []) -> String? {
@@ -34,69 +35,6 @@ struct ServerError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// A temporary folder, removed by ``remove()``.
-final class TempDir: @unchecked Sendable {
-    let url: URL
-    var path: String { url.path }
-    init() throws {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("weightseal-mirror-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    }
-    func remove() { try? FileManager.default.removeItem(at: url) }
-    func write(_ rel: String, _ bytes: [UInt8]) throws {
-        let u = url.appendingPathComponent(rel)
-        try FileManager.default.createDirectory(at: u.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(bytes).write(to: u)
-    }
-}
-
-/// A free TCP port on 127.0.0.1 (bound to 0, read back, closed).
-func freePort() throws -> Int {
-    let (fd, port) = try boundPort()
-    close(fd)
-    return port
-}
-
-/// A TCP port on 127.0.0.1 that refuses connections: bound, never listening, held until `fd` is closed, so no other
-/// test's server can take it meanwhile.
-func boundPort() throws -> (fd: Int32, port: Int) {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw ServerError(description: "socket failed") }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) { p in
-        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sp in
-            bind(fd, sp, len) == 0 && getsockname(fd, sp, &len) == 0
-        }
-    }
-    guard ok else {
-        close(fd)
-        throw ServerError(description: "bind failed")
-    }
-    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
-}
-
-/// Polls until something accepts TCP connections on `port`.
-func waitForPort(_ port: Int, seconds: Double = 10) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = UInt16(port).bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        close(fd)
-        if r == 0 { return true }
-        usleep(20_000)
-    }
-    return false
-}
 
 /// nginx serving `root` on a free port, in the foreground, with its pid, logs and temp files in a temp folder.
 final class NginxServer: @unchecked Sendable {
@@ -108,7 +46,7 @@ final class NginxServer: @unchecked Sendable {
         guard let nginx = TestServers.nginxPath else {
             throw ServerError(description: "nginx is not installed (Debian: apt-get install -y nginx)")
         }
-        prefix = try TempDir()
+        prefix = TempDir()
         var lastError = ""
         for _ in 0..<5 {
             let port = try freePort()
@@ -158,7 +96,7 @@ final class HubServer: @unchecked Sendable {
 
     init(root: String, faults: [String: [String: Any]] = [:], commit: String = String(repeating: "a", count: 40)) throws {
         guard let python = TestServers.pythonPath else { throw ServerError(description: "python3 is not installed") }
-        faultsFile = try TempDir()
+        faultsFile = TempDir()
         let faultsPath = faultsFile.path + "/faults.json"
         try JSONSerialization.data(withJSONObject: faults).write(to: URL(fileURLWithPath: faultsPath))
         process.executableURL = URL(fileURLWithPath: python)
@@ -186,13 +124,6 @@ final class HubServer: @unchecked Sendable {
         killAndWait(process)
         faultsFile.remove()
     }
-}
-
-/// Ends a server with SIGKILL (a child may inherit a blocked SIGTERM from the test runner) and reaps it.
-func killAndWait(_ p: Process) {
-    guard p.isRunning else { return }
-    kill(p.processIdentifier, SIGKILL)
-    p.waitUntilExit()
 }
 
 /// Deterministic test bytes (xorshift), so every run serves the same files.
@@ -225,7 +156,7 @@ struct TestModel {
         for (i, (path, size, chunked)) in Self.files.enumerated() {
             let bytes = testBytes(size, seed: UInt64(i + 1) * 7919)
             contents[path] = bytes
-            try dir.write(path, bytes)
+            dir.write(path, bytes)
             requests.append(HashRequest(path: dir.path + "/" + path, size: UInt64(size), wholeFile: true,
                                         chunkSize: chunked ? Self.chunkSize : nil))
         }
@@ -253,6 +184,6 @@ struct TestModel {
     func copy(into dir: TempDir, at name: String, change: (inout [String: [UInt8]]) -> Void = { _ in }) throws {
         var c = contents
         change(&c)
-        for (path, bytes) in c { try dir.write(name + "/" + path, bytes) }
+        for (path, bytes) in c { dir.write(name + "/" + path, bytes) }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import WeightSealTestSupport
 import Foundation
 import Testing
 @testable import WeightSeal

@@ -1,4 +1,5 @@
 import Crypto
+import WeightSealTestSupport
 import Testing
 @testable import WeightSeal
 

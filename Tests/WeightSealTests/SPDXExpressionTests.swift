@@ -1,4 +1,5 @@
 import Testing
+import WeightSealTestSupport
 @testable import WeightSeal
 
 @Suite("SPDX expressions")
