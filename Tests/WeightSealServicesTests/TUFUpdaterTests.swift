@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 import WeightSeal
 @testable import WeightSealServices
@@ -98,14 +99,7 @@ struct TUFUpdaterTests {
         }
     }
 
-    func cached() -> [String: [UInt8]] {
-        var out = [String: [UInt8]]()
-        for name in ["root.json", "timestamp.json", "snapshot.json", "targets.json", "targets/trusted_root.json",
-                     "targets/signing_config.v0.2.json"] {
-            out[name] = cache.read(name, limit: 1 << 24)
-        }
-        return out
-    }
+    func cached() -> [String: [UInt8]] { cache.storedFiles() }
 
     @Test("A good update, a new release and a root key rotation are each trusted and stored")
     func goodUpdateAndRotation() async throws {

@@ -216,15 +216,7 @@ struct TUFWorkflowTests {
         }
     }
 
-    /// The cached files, by name.
-    func cached() -> [String: [UInt8]] {
-        var out = [String: [UInt8]]()
-        for name in ["root.json", "timestamp.json", "snapshot.json", "targets.json", "targets/trusted_root.json",
-                     "targets/signing_config.v0.2.json"] {
-            out[name] = cache.read(name, limit: 1 << 24)
-        }
-        return out
-    }
+    func cached() -> [String: [UInt8]] { cache.storedFiles() }
 
     func versions(_ r: TUFUpdateResult) -> [Int] { r.roles.map(\.version) }
 
