@@ -23,10 +23,13 @@ let package = Package(
     ],
     targets: [
         // MARK: - Targets
+        // BLAKE3 written for weightseal from the specification, with x86 SIMD chosen at run time (docs/performance.md).
+        .target(name: "CWeightSealBLAKE3"),
         .target(
             name: "WeightSeal",
             dependencies: [
                 "CPKCS11",
+                "CWeightSealBLAKE3",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -13,6 +13,8 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # Keys in a PKCS #11 token (`sign --key pkcs11:…`): the SoftHSM2 token and OpenSC's pkcs11-tool that makes keys in it.
 [ -f /usr/lib/softhsm/libsofthsm2.so ] || need_apt+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need_apt+=(opensc)
+# b3sum: the BLAKE3 tests compare with it (b3sum --check reads `hash --format sums`).
+command -v b3sum >/dev/null 2>&1 || need_apt+=(b3sum)
 # compress-nio (gzip bodies in mirror audits) links the system zlib.
 [ -f /usr/include/zlib.h ] || need_apt+=(zlib1g-dev)
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -15,8 +15,11 @@ extension WeightSealCommand {
         @Option(name: .shortAndLong, help: "Write the manifest to this file instead of stdout.", completion: .file())
         var output: String?
 
-        @Option(help: "Chunk size: files larger than this list a SHA-256 per chunk (e.g. 64MiB, 1GiB, 65536).")
+        @Option(help: "Chunk size: files larger than this list a digest per chunk (e.g. 64MiB, 1GiB, 65536).")
         var chunkSize: ByteSize = ByteSize(argument: "64MiB")!
+
+        @Option(help: "Digest of files and chunks: sha256 (sha256sum, Hugging Face LFS oids) or blake3 (b3sum; faster).")
+        var hashAlgorithm: HashAlgorithmArgument = .sha256
 
         @Option(name: .customLong("ignore"), help: "A relative path to leave out (exact path; a folder covers all below it). Repeatable.")
         var ignore: [String] = []
@@ -24,7 +27,7 @@ extension WeightSealCommand {
         @Flag(help: "Follow symlinks whose target stays inside the folder (recorded as \"within-root\").")
         var allowSymlinks = false
 
-        @Option(help: "Output format: weightseal (manifest JSON) or sha256sums (GNU sha256sum lines).")
+        @Option(help: "Output format: weightseal (manifest JSON), sums (lines of sha256sum or b3sum, after --hash-algorithm; their --check reads them), or sha256sums (sums with SHA-256).")
         var format: HashFormat = .weightseal
 
         @Flag(help: "With -o: print a JSON summary on stdout instead of a line of text.")
@@ -33,11 +36,14 @@ extension WeightSealCommand {
         @OptionGroup var hashing: HashingOptions
 
         enum HashFormat: String, ExpressibleByArgument, CaseIterable {
-            case weightseal, sha256sums
+            case weightseal, sums, sha256sums
         }
 
         func validate() throws {
             try validateChunkSize(chunkSize, option: "--chunk-size")
+            if format == .sha256sums && hashAlgorithm != .sha256 {
+                throw ValidationError("--format sha256sums writes SHA-256; for \(hashAlgorithm.rawValue) lines use --format sums")
+            }
         }
 
         func run() async throws {
@@ -45,10 +51,12 @@ extension WeightSealCommand {
                 try checkOutput(output, model: directory, inputs: [], allowing: { name in
                     let n = name.lowercased()
                     return n.hasSuffix(".sig") || n.contains("sha256sum") || n.hasSuffix(".sha256") || n.contains("manifest")
+                        || n.contains("b3sum") || n.hasSuffix(".b3")
                 })
             }
             var builder = ManifestBuilder()
             builder.chunkSize = chunkSize.bytes
+            builder.hashAlgorithm = hashAlgorithm.algorithm
             builder.extraIgnorePaths = ignore
             builder.symlinks = allowSymlinks ? .withinRoot : .reject
             builder.jobs = hashing.jobs
@@ -61,10 +69,8 @@ extension WeightSealCommand {
             switch format {
             case .weightseal:
                 text = try manifest.prettyJSON() + [10]
-            case .sha256sums:
-                text = Array(ChecksumFile.render(entries: manifest.files.map {
-                    ChecksumEntry(path: $0.path, sha256: [UInt8](hexString: $0.sha256) ?? [])
-                }).utf8)
+            case .sums, .sha256sums:
+                text = Array(ChecksumFile.render(digests: manifest.files.map { ($0.path, [UInt8](hexString: $0.digest) ?? []) }).utf8)
             }
             guard let output else {
                 writeOut(text)

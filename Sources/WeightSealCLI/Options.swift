@@ -46,3 +46,15 @@ func validateChunkSize(_ size: ByteSize, option: String) throws {
         throw ValidationError("\(option) must be between \(Limits.minChunkSize) bytes and \(Limits.maxChunkSize >> 30) GiB")
     }
 }
+
+/// `--hash-algorithm`: the algorithm of a manifest's file and chunk digests.
+enum HashAlgorithmArgument: String, ExpressibleByArgument, CaseIterable {
+    case sha256, blake3
+
+    var algorithm: HashAlgorithm {
+        switch self {
+        case .sha256: .sha256
+        case .blake3: .blake3
+        }
+    }
+}

@@ -44,7 +44,10 @@ extension WeightSealCommand {
         @Flag(help: "Cover symlinks whose target stays inside the folder (recorded as \"within-root\"); default: refuse them.")
         var allowSymlinks = false
 
-        @Option(help: "weightseal format: chunk size (files larger list a SHA-256 per chunk), e.g. 64MiB.")
+        @Option(help: "Digest of files (and chunks): sha256, or blake3 (faster to verify; oms: whole files only).")
+        var hashAlgorithm: HashAlgorithmArgument = .sha256
+
+        @Option(help: "weightseal format: chunk size (files larger list a digest per chunk), e.g. 64MiB.")
         var chunkSize: ByteSize = ByteSize(argument: "64MiB")!
 
         @Option(help: "oms format: sign shards of this many bytes (method \"shards\") instead of whole files.")
@@ -66,6 +69,9 @@ extension WeightSealCommand {
             if keyless.sigstore && certificate != nil { throw ValidationError("--certificate goes with --key; --sigstore gets its certificate from Fulcio") }
             if certificateChain != nil && certificate == nil { throw ValidationError("--certificate-chain goes with --certificate") }
             if shardSize != nil && format != .oms { throw ValidationError("--shard-size goes with --format oms") }
+            if shardSize != nil && hashAlgorithm != .sha256 {
+                throw ValidationError("--shard-size signs SHA-256 shards (sha256-sharded-N); OMS with blake3 signs whole files")
+            }
             try validateChunkSize(chunkSize, option: "--chunk-size")
             if let shardSize { try validateChunkSize(shardSize, option: "--shard-size") }
         }
@@ -93,7 +99,8 @@ extension WeightSealCommand {
                             inputs: (key.map(keyFiles) ?? []) + [certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
                             allowing: { $0.hasSuffix(".sig") })
             let signer = ModelSigner(
-                options: .init(format: format == .oms ? .oms : .weightseal, chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
+                options: .init(format: format == .oms ? .oms : .weightseal, hashAlgorithm: hashAlgorithm.algorithm,
+                               chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
                                ignorePaths: ignore, symlinks: allowSymlinks ? .withinRoot : .reject, modelName: name,
                                license: license),
                 hashing: HashingSettings(jobs: hashing.jobs))

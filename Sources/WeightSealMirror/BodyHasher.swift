@@ -1,12 +1,13 @@
 import Crypto
 import WeightSeal
 
-/// A signed chunk: its index in the file, byte range and SHA-256.
+/// A signed chunk: its index in the file, byte range and digest.
 struct IndexedRange: Sendable, Hashable {
     var index: Int
     var start: UInt64
     var end: UInt64
-    var sha256: [UInt8]
+    var digest: [UInt8]
+    var algorithm: HashAlgorithm = .sha256
 }
 
 /// What one body request must check.
@@ -15,8 +16,19 @@ enum BodyCheck: Sendable, Hashable {
     case chunks([IndexedRange])
     /// The whole file's SHA-256.
     case sha256([UInt8])
+    /// The whole file's BLAKE3.
+    case blake3([UInt8])
     /// The whole file's git blob SHA-1 (needs the size).
     case gitBlobSHA1([UInt8])
+
+    /// The algorithm of the chunk or whole-file digest (SHA-256 for the git blob check, which does not use it).
+    var algorithm: HashAlgorithm {
+        switch self {
+        case .chunks(let r): r.first?.algorithm ?? .sha256
+        case .blake3: .blake3
+        case .sha256, .gitBlobSHA1: .sha256
+        }
+    }
 }
 
 /// Hashes a response body as it arrives, chunk by chunk, keeping nothing but the running digests.
@@ -31,7 +43,7 @@ struct BodyHasher: Sendable {
     /// Absolute offset of the next byte wanted.
     private(set) var position: UInt64
     private var current = 0
-    private var sha = SHA256()
+    private var sha: RunningDigest
     private var sha1 = Insecure.SHA1()
     /// Indices of chunks compared, and of those that differ.
     private(set) var checked: [Int] = []
@@ -45,11 +57,12 @@ struct BodyHasher: Sendable {
 
     init(check: BodyCheck, size: UInt64?) {
         self.check = check
+        sha = RunningDigest(check.algorithm)
         switch check {
         case .chunks(let ranges):
             start = ranges.first?.start ?? 0
             end = ranges.last?.end ?? 0
-        case .sha256:
+        case .sha256, .blake3:
             start = 0
             end = size
         case .gitBlobSHA1:
@@ -80,19 +93,19 @@ struct BodyHasher: Sendable {
             while from < bytes.count, current < ranges.count {
                 let r = ranges[current]
                 let take = Int(min(UInt64(bytes.count - from), r.end - position))
-                sha.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[from..<(from + take)]))
+                sha.update(UnsafeRawBufferPointer(rebasing: bytes[from..<(from + take)]))
                 from += take
                 position += UInt64(take)
                 if position == r.end {
                     checked.append(r.index)
-                    if Array(sha.finalize()) != r.sha256 { bad.append(r.index) }
-                    sha = SHA256()
+                    if sha.finalize() != r.digest { bad.append(r.index) }
+                    sha = RunningDigest(r.algorithm)
                     current += 1
                 }
             }
             if from < bytes.count, current >= ranges.count { overflow = overflow || isWholeFileSpan }
             return current >= ranges.count
-        case .sha256, .gitBlobSHA1:
+        case .sha256, .blake3, .gitBlobSHA1:
             var take = bytes.count - from
             if let end {
                 let left = end - position
@@ -102,7 +115,7 @@ struct BodyHasher: Sendable {
                 }
             }
             let slice = UnsafeRawBufferPointer(rebasing: bytes[from..<(from + take)])
-            if case .gitBlobSHA1 = check { sha1.update(bufferPointer: slice) } else { sha.update(bufferPointer: slice) }
+            if case .gitBlobSHA1 = check { sha1.update(bufferPointer: slice) } else { sha.update(slice) }
             position += UInt64(take)
             if let end, position >= end { finishWhole() }
             return isDone
@@ -120,8 +133,8 @@ struct BodyHasher: Sendable {
     private mutating func finishWhole() {
         guard wholeMatches == nil else { return }
         switch check {
-        case .sha256(let expected):
-            let d = Array(sha.finalize())
+        case .sha256(let expected), .blake3(let expected):
+            let d = sha.finalize()
             wholeMatches = d == expected
             wholeActual = d.hexString
         case .gitBlobSHA1(let expected):
@@ -138,10 +151,10 @@ struct BodyHasher: Sendable {
         switch check {
         case .chunks(let ranges):
             position = current < ranges.count ? ranges[current].start : (ranges.last?.end ?? start)
-            sha = SHA256()
-        case .sha256:
+            sha = RunningDigest(check.algorithm)
+        case .sha256, .blake3:
             position = 0
-            sha = SHA256()
+            sha = RunningDigest(check.algorithm)
         case .gitBlobSHA1:
             position = 0
             sha1 = Insecure.SHA1()

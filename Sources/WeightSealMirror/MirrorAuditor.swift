@@ -174,7 +174,7 @@ struct MirrorRun: Sendable {
             case .full, .sample:
                 switch f.check {
                 case .ranges(let ranges, _):
-                    let indexed = ranges.enumerated().map { IndexedRange(index: $0.offset, start: $0.element.start, end: $0.element.end, sha256: $0.element.sha256) }
+                    let indexed = ranges.enumerated().map { IndexedRange(index: $0.offset, start: $0.element.start, end: $0.element.end, digest: $0.element.digest, algorithm: $0.element.algorithm) }
                     if options.mode == .sample {
                         let pick = MirrorAuditor.sampleChunks(count: options.samplesPerFile, of: indexed.count, seed: seed, path: f.path)
                         sampled[i] = pick
@@ -198,6 +198,8 @@ struct MirrorRun: Sendable {
                     }
                 case .sha256(let d):
                     units.append(WorkUnit(file: i, kind: .body(.sha256(d), rangeRequest: false)))
+                case .blake3(let d):
+                    units.append(WorkUnit(file: i, kind: .body(.blake3(d), rangeRequest: false)))
                 case .gitBlobSHA1(let d):
                     if f.size != nil {
                         units.append(WorkUnit(file: i, kind: .body(.gitBlobSHA1(d), rangeRequest: false)))
@@ -222,7 +224,7 @@ struct MirrorRun: Sendable {
             guard case .body(let check, _) = unit.kind else { return total }
             switch check {
             case .chunks(let ranges): return total &+ ranges.reduce(0) { $0 &+ ($1.end &- $1.start) }
-            case .sha256, .gitBlobSHA1: return total &+ (reference.files[unit.file].size ?? 0)
+            case .sha256, .blake3, .gitBlobSHA1: return total &+ (reference.files[unit.file].size ?? 0)
             }
         }
         let reporter = Task { [received, progress] in
@@ -331,12 +333,9 @@ struct MirrorRun: Sendable {
         checked.sort()
         bad.sort()
         let chunksTotal: Int
-        let expectedWhole: [UInt8]?
-        switch f.check {
-        case .ranges(let r, let whole): chunksTotal = r.count; expectedWhole = whole
-        case .sha256(let d): chunksTotal = 0; expectedWhole = d
-        case .gitBlobSHA1: chunksTotal = 0; expectedWhole = nil
-        }
+        if case .ranges(let r, _) = f.check { chunksTotal = r.count } else { chunksTotal = 0 }
+        // Compared with the SHA-256 a mirror advertises (ETag, X-Linked-Etag): a BLAKE3 digest cannot be.
+        let expectedWhole = f.check.wholeDigest.flatMap { $0.algorithm == .sha256 ? $0.digest : nil }
         if !bad.isEmpty {
             findings.append(Finding(.digestMismatch, path: f.path,
                 message: "\(bad.count) of \(checked.count) chunks checked differ from the signed digests",
@@ -345,7 +344,7 @@ struct MirrorRun: Sendable {
         if wholeMatches == false {
             var expected: String?
             switch f.check {
-            case .sha256(let d): expected = d.hexString
+            case .sha256(let d), .blake3(let d): expected = d.hexString
             case .gitBlobSHA1(let d): expected = d.hexString
             case .ranges: expected = nil
             }

@@ -562,8 +562,8 @@ struct MirrorPieceTests {
 
     @Test func bodyHasherSkipsAndResumes() {
         let bytes = testBytes(10_000, seed: 3)
-        let chunks = [IndexedRange(index: 2, start: 4000, end: 6000, sha256: sha(Array(bytes[4000..<6000]))),
-                      IndexedRange(index: 3, start: 6000, end: 8000, sha256: sha(Array(bytes[6000..<8000])))]
+        let chunks = [IndexedRange(index: 2, start: 4000, end: 6000, digest: sha(Array(bytes[4000..<6000]))),
+                      IndexedRange(index: 3, start: 6000, end: 8000, digest: sha(Array(bytes[6000..<8000])))]
         var h = BodyHasher(check: .chunks(chunks), size: 10_000)
         // A 200 answer: bytes from 0; the hasher skips to 4000.
         var done = bytes.withUnsafeBytes { h.consume(UnsafeRawBufferPointer(rebasing: $0[0..<5000]), at: 0) }

@@ -123,7 +123,7 @@ struct ManifestTests {
     @Test("Unsupported hash algorithm and out-of-range chunk size are errors")
     func unsupported() {
         #expect(throws: WeightSealError(.unsupportedAlgorithm, "")) {
-            _ = try ModelManifest.parseStatement(statementPayload(paths: ["a"], algorithm: "blake3"), label: "t")
+            _ = try ModelManifest.parseStatement(statementPayload(paths: ["a"], algorithm: "blake2b"), label: "t")
         }
         #expect(throws: WeightSealError(.malformedManifest, "")) {
             _ = try ModelManifest.parseStatement(statementPayload(paths: ["a"], chunkSize: 0), label: "t")

@@ -97,6 +97,7 @@ func compare(root: String, reference: Reference, excluding extra: [String] = [])
         let fsPath = f.path == "." ? root : root + "/" + f.path
         switch f.check {
         case .sha256: requests.append(HashRequest(path: fsPath, size: size))
+        case .blake3: requests.append(HashRequest(path: fsPath, size: size, algorithm: .blake3))
         case .ranges(let ranges, _):
             requests.append(HashRequest(path: fsPath, size: size, wholeFile: false, ranges: ranges.map { $0.start..<$0.end }))
         case .gitBlobSHA1: requests.append(HashRequest(path: fsPath, size: size, wholeFile: false, gitBlobSHA1: true))
@@ -108,8 +109,9 @@ func compare(root: String, reference: Reference, excluding extra: [String] = [])
         if let e = r.error { problems.append("unreadable \(f.path): \(e.message)"); continue }
         switch f.check {
         case .sha256(let d): if r.sha256 != d { problems.append("digest \(f.path)") }
+        case .blake3(let d): if r.blake3 != d { problems.append("digest \(f.path)") }
         case .ranges(let ranges, _):
-            for (i, (want, got)) in zip(ranges, r.ranges).enumerated() where want.sha256 != got {
+            for (i, (want, got)) in zip(ranges, r.ranges).enumerated() where want.digest != got {
                 problems.append("digest \(f.path)#\(i)")
             }
         case .gitBlobSHA1(let d): if r.gitBlobSHA1 != d { problems.append("digest \(f.path)") }
@@ -189,9 +191,9 @@ struct OMSReadTests {
         #expect(ranges.count == 16)
         #expect(ranges.map(\.start) == (0..<16).map { UInt64($0) * 65536 })
         #expect(ranges.last?.end == 999_664)
-        #expect(ranges[0].sha256.hexString == "d1fba2ca8c671ad3b3e6de7ecafdf2713fa18b1cb134f0ebe54d4cc137873567")
+        #expect(ranges[0].digest.hexString == "d1fba2ca8c671ad3b3e6de7ecafdf2713fa18b1cb134f0ebe54d4cc137873567")
         guard case .ranges(let readme, _) = byPath["README.md"]?.check else { Issue.record("not ranges"); return }
-        #expect(readme.first?.sha256.hexString == vectorFileDigests["README.md"])
+        #expect(readme.first?.digest.hexString == vectorFileDigests["README.md"])
     }
 
     @Test("single-file model: resource \".\" is the model path itself")
@@ -234,13 +236,24 @@ struct OMSReadTests {
         #expect(findings.first?.message.contains("897daaf00858dd1fd3a78de74f8c13fbf8dc45be33b9ea5c67263036ef34f6ac") == true)
     }
 
-    @Test("blake3: a clear unsupported-algorithm error")
+    @Test("blake3: the reference's BLAKE3 signature verifies and its digests are b3sum's")
     func blake3() async throws {
-        let verdict = await BundleVerifier.verify(try OMSVectors.bundle("sigs/key-files-blake3.sig"), trust: .publicKey(try OMSVectors.key()))
+        let result = try await verifyOMS(OMSVectors.path("sigs/key-files-blake3.sig"), trust: .publicKey(try OMSVectors.key()), model: model)
+        #expect(result.problems.isEmpty, "\(result.problems)")
+        #expect(result.manifest.isEmpty)
+        #expect(result.reference.files.count == 5)
+        // `b3sum model/README.md`.
+        #expect(result.reference.files.first { $0.path == "README.md" }?.check
+                == .blake3([UInt8](hexString: "bb7e51baca0ca022d94d5b72738a70553c9cbc60aa03b2653fa6cea01d08c2f8") ?? []))
+    }
+
+    @Test("blake2b: a clear unsupported-algorithm error")
+    func blake2b() async throws {
+        let verdict = await BundleVerifier.verify(try OMSVectors.bundle("sigs/key-files-blake2.sig"), trust: .publicKey(try OMSVectors.key()))
         let payload = try #require(verdict.payload)
-        let error = try #require(caughtError { _ = try OMSFormat.reference(fromPayload: payload.payload, label: "key-files-blake3.sig") })
+        let error = try #require(caughtError { _ = try OMSFormat.reference(fromPayload: payload.payload, label: "key-files-blake2.sig") })
         #expect(error.code == .unsupportedAlgorithm)
-        #expect(error.message.contains("hash algorithm blake3 is not supported"))
+        #expect(error.message.contains("hash algorithm blake2b is not supported"))
     }
 
     @Test("cert-files.sig: the signature checks with the leaf's key (chain validation: see the certificate test)")
@@ -445,7 +458,9 @@ struct OMSMalformedTests {
         BadStatement(payload(resources: "[\(res(""))]"), "invalidPath", "empty path"),
         BadStatement(payload(resources: "[\(res("a")),\(res("a"))]"), "malformedManifest", "duplicate"),
         BadStatement(payload(resources: "[\(res(".")),\(res("a"))]"), "malformedManifest", "single-file"),
-        BadStatement(payload(resources: "[\(res("a", "blake3"))]", serialization: #"{"method":"files","hash_type":"blake3"}"#), "unsupportedAlgorithm", "hash algorithm blake3 is not supported"),
+        BadStatement(payload(resources: "[\(res("a", "sha256"))]", serialization: #"{"method":"files","hash_type":"blake3"}"#), "unsupportedAlgorithm", "hash algorithm sha256 in a blake3 manifest is not supported"),
+        BadStatement(payload(resources: "[\(res("a:0:1", "blake3"))]", serialization: #"{"method":"shards","hash_type":"blake3","shard_size":1}"#), "unsupportedAlgorithm", "hash algorithm blake3 with method shards is not supported"),
+        BadStatement(payload(resources: "[\(res("a", "blake2b"))]", serialization: #"{"method":"files","hash_type":"blake2b"}"#), "unsupportedAlgorithm", "hash algorithm blake2b is not supported"),
         BadStatement(payload(resources: "[\(res("a", "md5"))]"), "unsupportedAlgorithm", "hash algorithm md5 is not supported"),
         BadStatement(payload(resources: "[\(res("a"))]", serialization: #"{"method":"tensors"}"#), "unsupportedFormat", "tensors"),
         BadStatement(payload(resources: "[]", predicateType: "https://example.com/other"), "unsupportedFormat", "predicate type"),
@@ -510,7 +525,8 @@ struct OMSMalformedTests {
 
 @Suite("OMS write")
 struct OMSWriteTests {
-    static func hashedVectorModel(shardSize: UInt64? = nil, dir: String = OMSVectors.path("model"), skip: Set<String> = []) throws -> [OMSFormat.HashedFile] {
+    static func hashedVectorModel(shardSize: UInt64? = nil, dir: String = OMSVectors.path("model"), skip: Set<String> = [],
+                                  algorithm: HashAlgorithm = .sha256) throws -> [OMSFormat.HashedFile] {
         // Every regular file below `dir`, minus OMS's default ignores (as the reference walks it).
         let names = (FileManager.default.enumerator(atPath: dir)?.compactMap { $0 as? String } ?? [])
             .filter { rel in
@@ -521,12 +537,28 @@ struct OMSWriteTests {
         var requests = [HashRequest]()
         for n in names {
             let size = try FileManager.default.attributesOfItem(atPath: dir + "/" + n)[.size] as! UInt64
-            requests.append(HashRequest(path: dir + "/" + n, size: size, wholeFile: true, chunkSize: shardSize))
+            requests.append(HashRequest(path: dir + "/" + n, size: size, algorithm: algorithm, wholeFile: true, chunkSize: shardSize))
         }
         let results = ChunkedHasher(jobs: 2).hash(requests)
         return zip(names, zip(requests, results)).map { n, rr in
-            OMSFormat.HashedFile(path: n, size: rr.0.size, sha256: rr.1.sha256, shards: rr.1.chunks)
+            OMSFormat.HashedFile(path: n, size: rr.0.size, digest: rr.1.whole(algorithm), algorithm: algorithm, shards: rr.1.chunks)
         }
+    }
+
+    @Test("blake3 files: the same subject digest as the reference's key-files-blake3.sig; no BLAKE3 shards")
+    func blake3Digest() throws {
+        let files = try Self.hashedVectorModel(algorithm: .blake3)
+        let statement = try OMSFormat.statement(files: files, modelName: "model")
+        #expect(try Self.subjectDigest(statement) == "d944d2d46da855bfe7c296af2d9e0a4857c8102f1d2ec8df84d185ab635de964")
+        let text = String(decoding: statement, as: UTF8.self)
+        #expect(text.contains(#""serialization":{"allow_symlinks":false,"hash_type":"blake3","#))
+        #expect(text.contains(#"{"algorithm":"blake3","digest":"bb7e51baca0ca022d94d5b72738a70553c9cbc60aa03b2653fa6cea01d08c2f8","name":"README.md"}"#))
+        let (ref, findings) = try OMSFormat.reference(fromPayload: statement, label: "ours")
+        #expect(findings.isEmpty)
+        #expect(ref.files.allSatisfy { $0.check.algorithm == .blake3 })
+        #expect(caughtError { _ = try OMSFormat.statement(files: files, shardSize: 4096, modelName: "m") }?.code == .invalidArgument)
+        let mixed = [files[0], try Self.hashedVectorModel()[1]]
+        #expect(caughtError { _ = try OMSFormat.statement(files: mixed, modelName: "m") }?.code == .invalidArgument)
     }
 
     static func subjectDigest(_ statement: [UInt8]) throws -> String {
@@ -608,10 +640,21 @@ enum PythonPeer {
     }
     static var available: Bool { venv != nil }
 
-    /// Runs `model_signing ARGS`; returns exit status and combined output.
-    static func run(_ args: [String]) throws -> (Int32, String) {
+    /// Verifies with the reference's Python API, which takes the hashing settings from the signature (BLAKE3
+    /// included); its 1.1.1 CLI always hashes with SHA-256 (`manifests/testvectors/oms/expected.txt`).
+    static func verifyWithAPI(model: String, signature: String, publicKey: String) throws -> (Int32, String) {
+        let script = """
+            import sys, model_signing
+            model_signing.verifying.Config().use_elliptic_key_verifier(public_key=sys.argv[3]).verify(sys.argv[1], sys.argv[2])
+            print("Verification succeeded")
+            """
+        return try run(["-c", script, model, signature, publicKey], program: "python")
+    }
+
+    /// Runs `model_signing ARGS` (or another program of the venv); returns exit status and combined output.
+    static func run(_ args: [String], program: String = "model_signing") throws -> (Int32, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: (venv ?? "") + "/bin/model_signing")
+        p.executableURL = URL(fileURLWithPath: (venv ?? "") + "/bin/" + program)
         p.arguments = args
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -652,6 +695,25 @@ struct OMSInteropTests {
         let (rc3, out3) = try PythonPeer.run(["verify", "key", model, "--signature", sig, "--public_key", OMSVectors.path("keys/other.pub")])
         #expect(rc3 != 0)
         #expect(out3.contains("Key mismatch"), "\(out3)")
+    }
+
+    @Test("model_signing's API verifies our BLAKE3 signature (its CLI verifies SHA-256 only); a tampered copy fails")
+    func verifyBLAKE3() throws {
+        let dir = try ScratchDir()
+        let model = try dir.copy()
+        let sig = dir.path + "/ours-blake3.sig"
+        let files = try OMSWriteTests.hashedVectorModel(dir: model, algorithm: .blake3)
+        let statement = try OMSFormat.statement(files: files, modelName: "model")
+        let bundle = try BundleSigner.sign(payload: statement, payloadType: InTotoStatement<JSONValue>.payloadType,
+                                           key: try SigningKey.load(file: OMSVectors.path("keys/key.priv")))
+        try Data(try bundle.jsonData()).write(to: URL(fileURLWithPath: sig))
+        let (rc, out) = try PythonPeer.verifyWithAPI(model: model, signature: sig, publicKey: OMSVectors.path("keys/key.pub"))
+        #expect(rc == 0, "\(out)")
+        #expect(out.contains("Verification succeeded"), "\(out)")
+        try Data("tampered".utf8).write(to: URL(fileURLWithPath: model + "/config.json"))
+        let (rc2, out2) = try PythonPeer.verifyWithAPI(model: model, signature: sig, publicKey: OMSVectors.path("keys/key.pub"))
+        #expect(rc2 != 0)
+        #expect(out2.contains("Hash mismatch for") && out2.contains("config.json"), "\(out2)")
     }
 
     @Test("model_signing verify key accepts our P-384 signature (SHA-384) with a fresh key")

@@ -174,7 +174,7 @@ struct VerifierTests {
         dir.write("tokenizer.json", "{\"v\": 1}")
         let (m, ref) = try await reference(of: dir, builder: .small(chunkSize: 1 << 20))
         let st = try #require(m.files.first { $0.path == "model.safetensors" })
-        dir.write("model.safetensors", "version https://git-lfs.github.com/spec/v1\noid sha256:\(st.sha256)\nsize \(st.size)\n")
+        dir.write("model.safetensors", "version https://git-lfs.github.com/spec/v1\noid sha256:\(st.digest)\nsize \(st.size)\n")
         dir.write("pytorch_model.bin", "Entry not found")
         dir.write("tokenizer.json", "<!DOCTYPE html><html><body>502</body></html>")
         let report = try await ModelVerifier().verify(root: dir.path, reference: ref)

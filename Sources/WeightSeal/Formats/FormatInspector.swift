@@ -45,13 +45,8 @@ public enum FormatInspector {
         for i in report.files.indices where report.files[i].placeholder == "gitLFSPointer" {
             let path = report.files[i].path
             guard let e = byPath[path], case .gitLFSPointer(let pointer)? = Placeholder.detect(fileAt: join(root, path)) else { continue }
-            let whole: [UInt8]?
-            switch e.check {
-            case .sha256(let d): whole = d
-            case .ranges(_, let w): whole = w
-            case .gitBlobSHA1: whole = nil
-            }
-            guard let digest = whole else { continue }
+            // An LFS pointer names a SHA-256: a BLAKE3 reference cannot be compared with it.
+            guard let (algorithm, digest) = e.check.wholeDigest, algorithm == .sha256 else { continue }
             let size = e.size ?? pointer.size
             for j in report.files[i].findings.indices where report.files[i].findings[j].kind == .placeholder {
                 var f = report.files[i].findings[j]

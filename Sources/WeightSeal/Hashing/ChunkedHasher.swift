@@ -14,24 +14,27 @@ public struct HashRequest: Sendable {
     /// Bytes to hash: a file that has fewer (or ends sooner while it is read) is reported as changed while hashing;
     /// bytes past `size` are not read (the caller compares sizes first).
     public var size: UInt64
-    /// Compute the whole-file SHA-256.
+    /// The algorithm of the whole-file, chunk and range digests (not of the git blob SHA-1).
+    public var algorithm: HashAlgorithm
+    /// Compute the whole-file digest.
     public var wholeFile: Bool
-    /// Compute the SHA-256 of each `chunkSize`-byte range (last one shorter), from the same reads as the whole-file
-    /// digest. A file no larger than `chunkSize` gets one chunk (equal to its SHA-256), an empty file none; the caller
-    /// decides whether to record them (DESIGN §3 lists chunks only for files larger than the chunk size). A chunk size
-    /// of 0 asks for no chunks.
+    /// Compute the digest of each `chunkSize`-byte range (last one shorter), from the same reads as the whole-file
+    /// digest. A file no larger than `chunkSize` gets one chunk (equal to its whole-file digest), an empty file none;
+    /// the caller decides whether to record them (DESIGN §3 lists chunks only for files larger than the chunk size).
+    /// A chunk size of 0 asks for no chunks.
     public var chunkSize: UInt64?
-    /// Compute the SHA-256 of each of these byte ranges, each hashed as its own work unit so one file's ranges run
+    /// Compute the digest of each of these byte ranges, each hashed as its own work unit so one file's ranges run
     /// on all workers (verify hashes only what the reference signed). A range past `size` is an `.invalidArgument`
     /// error for the file.
     public var ranges: [Range<UInt64>]
     /// Compute the git blob SHA-1 (`SHA-1("blob <size>\0" ‖ bytes)`).
     public var gitBlobSHA1: Bool
 
-    public init(path: String, size: UInt64, wholeFile: Bool = true, chunkSize: UInt64? = nil,
-                ranges: [Range<UInt64>] = [], gitBlobSHA1: Bool = false) {
+    public init(path: String, size: UInt64, algorithm: HashAlgorithm = .sha256, wholeFile: Bool = true,
+                chunkSize: UInt64? = nil, ranges: [Range<UInt64>] = [], gitBlobSHA1: Bool = false) {
         self.path = path
         self.size = size
+        self.algorithm = algorithm
         self.wholeFile = wholeFile
         self.chunkSize = chunkSize
         self.ranges = ranges
@@ -41,17 +44,24 @@ public struct HashRequest: Sendable {
 
 /// Digests computed for one ``HashRequest``.
 public struct HashResult: Sendable {
-    /// Whole-file SHA-256 (32 bytes), if requested.
+    /// Whole-file SHA-256 (32 bytes), if requested with algorithm SHA-256.
     public var sha256: [UInt8]?
-    /// SHA-256 of each chunk, in order, if a chunk size was given.
+    /// Whole-file BLAKE3 (32 bytes), if requested with algorithm BLAKE3.
+    public var blake3: [UInt8]?
+    /// Digest of each chunk in the request's algorithm, in order, if a chunk size was given.
     public var chunks: [[UInt8]] = []
-    /// SHA-256 of each requested range, in request order.
+    /// Digest of each requested range in the request's algorithm, in request order.
     public var ranges: [[UInt8]] = []
     /// Git blob SHA-1 (20 bytes), if requested.
     public var gitBlobSHA1: [UInt8]?
     /// Why the file could not be hashed (unreadable, not a regular file, changed while hashing).
     public var error: WeightSealError?
     public init() {}
+
+    /// The whole-file digest in `algorithm` (``sha256`` or ``blake3``).
+    public func whole(_ algorithm: HashAlgorithm) -> [UInt8]? {
+        algorithm == .sha256 ? sha256 : blake3
+    }
 }
 
 /// Progress of a hashing run, reported by callback.
@@ -73,11 +83,14 @@ public struct HashProgress: Sendable {
 /// The parallel hashing engine (DESIGN §8).
 ///
 /// A fixed pool of `jobs` worker threads (plain threads, never Swift's cooperative pool) pulls work units, largest
-/// first. A unit is one file's sequential stream (whole-file SHA-256, `chunkSize` chunk digests and the git blob
+/// first. A unit is one file's sequential stream (whole-file digest, `chunkSize` chunk digests and the git blob
 /// SHA-1, all fed from the same reads, so `hash`/`sign` read every byte once) or one requested byte range (so
 /// `verify` hashes the ranges of one huge file on all cores). When a worker has no unit left, it helps a running
 /// stream that feeds two digests: the owner keeps reading and feeding the whole-file SHA-256, the helper feeds the
-/// chunk digests from the same buffers, so one big file keeps two cores busy and is still read once.
+/// chunk digests from the same buffers, so one big file keeps two cores busy and is still read once. A BLAKE3 file
+/// larger than 16 MiB (or than a chunk, for power-of-two chunk sizes from 1 MiB) is hashed as pieces instead, one
+/// unit each: BLAKE3's tree joins the pieces' subtrees into the file's digest, and a piece that is a chunk gives that
+/// chunk's digest from the same reads.
 ///
 /// Reads use `pread` into buffers each worker owns and reuses (`ringSlots` × `bufferSize` bytes per worker), so
 /// buffer memory is bounded by ``maxBufferBytes`` whatever the model size. Files are opened with
@@ -90,15 +103,23 @@ public final class ChunkedHasher: Sendable {
     public let bufferSize: Int
     /// Blocks in each worker's ring of buffers (a shared stream's owner reads ahead of its helper by at most this many).
     public let ringSlots: Int
+    /// BLAKE3 pieces: their size when the chunks are not the pieces, and the smallest chunk size that gives them
+    /// (HashEngine+BLAKE3.swift; tests make them small).
+    let pieceSizes: BLAKE3Pieces.Sizes
 
     /// - Parameters:
     ///   - jobs: worker threads; default the active processor count.
     ///   - bufferSize: read size in bytes, at least 4096 (default 2 MiB, see docs/performance.md).
     ///   - ringSlots: buffers per worker, at least 2 (default 4).
-    public init(jobs: Int? = nil, bufferSize: Int = 2 << 20, ringSlots: Int = 4) {
+    public convenience init(jobs: Int? = nil, bufferSize: Int = 2 << 20, ringSlots: Int = 4) {
+        self.init(jobs: jobs, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: .init())
+    }
+
+    init(jobs: Int?, bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes) {
         self.jobs = max(1, jobs ?? activeProcessorCount())
         self.bufferSize = max(4096, bufferSize)
         self.ringSlots = max(2, ringSlots)
+        self.pieceSizes = pieceSizes
     }
 
     /// Upper bound of the engine's buffer memory, in bytes: `jobs × ringSlots × bufferSize`.
@@ -115,7 +136,7 @@ public final class ChunkedHasher: Sendable {
     ///   `.invalidArgument`: a range past `size`).
     public func hash(_ requests: [HashRequest], progress: (@Sendable (HashProgress) -> Void)? = nil) -> [HashResult] {
         if requests.isEmpty { return [] }
-        let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots)
+        let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: pieceSizes)
         let threads = run.threadCount(jobs: jobs)
         let start = monotonicSeconds()
         run.lock.withLock { run.liveWorkers = threads }

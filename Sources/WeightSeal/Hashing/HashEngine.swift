@@ -14,34 +14,42 @@ import Darwin
 // the model size. A stream that feeds two kinds of digest (whole-file and chunks) can be shared: each block is read
 // once into its owner's ring; the owner feeds the whole-file SHA-256 while one idle worker, if any, feeds the chunk
 // digests from the same buffers, and the two take turns reading. One big file then keeps two cores busy.
+// A BLAKE3 file larger than a piece is hashed as pieces instead, one unit each (HashEngine+BLAKE3.swift).
 
 /// Digest states fed with a file's bytes in order.
 struct DigestSinks {
-    var whole: SHA256?
+    /// The algorithm of the whole-file and chunk digests.
+    var algorithm: HashAlgorithm
+    var whole: RunningDigest?
     /// 0 when no chunk digests are wanted.
     var chunkSize: UInt64 = 0
-    var chunk = SHA256()
+    var chunk: RunningDigest
     var chunkFill: UInt64 = 0
     var chunks: [[UInt8]] = []
     var sha1: Insecure.SHA1?
+
+    init(algorithm: HashAlgorithm = .sha256) {
+        self.algorithm = algorithm
+        chunk = RunningDigest(algorithm)
+    }
 
     var isEmpty: Bool { whole == nil && chunkSize == 0 && sha1 == nil }
     var kinds: Int { (whole == nil ? 0 : 1) + (chunkSize == 0 ? 0 : 1) + (sha1 == nil ? 0 : 1) }
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
-        whole?.update(bufferPointer: bytes)
+        whole?.update(bytes)
         sha1?.update(bufferPointer: bytes)
         if chunkSize > 0 {
             var pos = 0
             while pos < bytes.count {
                 let room = chunkSize - chunkFill
                 let take = UInt64(bytes.count - pos) < room ? bytes.count - pos : Int(room)
-                chunk.update(bufferPointer: UnsafeRawBufferPointer(rebasing: bytes[pos..<(pos + take)]))
+                chunk.update(UnsafeRawBufferPointer(rebasing: bytes[pos..<(pos + take)]))
                 chunkFill += UInt64(take)
                 pos += take
                 if chunkFill == chunkSize {
-                    chunks.append(Array(chunk.finalize()))
-                    chunk = SHA256()
+                    chunks.append(chunk.finalize())
+                    chunk = RunningDigest(algorithm)
                     chunkFill = 0
                 }
             }
@@ -51,15 +59,15 @@ struct DigestSinks {
     /// Closes the last, shorter chunk.
     mutating func finish() {
         if chunkSize > 0 && chunkFill > 0 {
-            chunks.append(Array(chunk.finalize()))
-            chunk = SHA256()
+            chunks.append(chunk.finalize())
+            chunk = RunningDigest(algorithm)
             chunkFill = 0
         }
     }
 
     /// Splits into the whole-file digest (the owner's part) and the rest (a helper's part).
     func split() -> (primary: DigestSinks, secondary: DigestSinks) {
-        var primary = DigestSinks()
+        var primary = DigestSinks(algorithm: algorithm)
         var secondary = self
         if whole != nil {
             primary.whole = whole
@@ -84,6 +92,8 @@ final class FileJob: @unchecked Sendable {
     var result = HashResult()
     /// Chunk digests equal the whole-file digest (the file fits in one chunk): computed once.
     let chunkIsWhole: Bool
+    /// Set when a BLAKE3 file is hashed as pieces; its piece results are guarded by `lock`.
+    var pieces: BLAKE3Pieces?
 
     init(request: HashRequest, units: Int) {
         self.request = request
@@ -152,6 +162,7 @@ final class FileJob: @unchecked Sendable {
             guard remaining == 0 else { return }
             if fd >= 0 { close(fd) }
             fd = -1
+            if error == nil, let pieces { pieces.settle(into: &result, request: request, chunkIsWhole: chunkIsWhole) }
             if let error {
                 result = HashResult()
                 result.error = error
@@ -165,6 +176,8 @@ struct WorkUnit {
     enum Kind {
         case stream
         case range(Int)
+        /// Piece `k` of a BLAKE3 file hashed as pieces.
+        case piece(Int)
     }
 
     let file: FileJob
@@ -295,13 +308,18 @@ final class HashRun: @unchecked Sendable {
     var bytesDone: UInt64 = 0
     var liveWorkers = 0
 
-    init(requests: [HashRequest], bufferSize: Int, ringSlots: Int) {
+    init(requests: [HashRequest], bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes = .init()) {
         self.bufferSize = bufferSize
         self.ringSlots = ringSlots
         var files: [FileJob] = []
         var units: [WorkUnit] = []
         var total: UInt64 = 0
         for r in requests {
+            if let plan = BLAKE3Pieces.plan(for: r, sizes: pieceSizes) {
+                let file = Self.pieceUnits(r, plan: plan, bufferSize: bufferSize, into: &units, total: &total)
+                files.append(file)
+                continue
+            }
             var sinks = Self.sinks(for: r, chunkIsWhole: false)
             let needsStream = !sinks.isEmpty || r.ranges.isEmpty
             let file = FileJob(request: r, units: (needsStream ? 1 : 0) + r.ranges.count)
@@ -328,8 +346,8 @@ final class HashRun: @unchecked Sendable {
 
     /// The digests the stream of `r` feeds.
     static func sinks(for r: HashRequest, chunkIsWhole: Bool) -> DigestSinks {
-        var s = DigestSinks()
-        if r.wholeFile { s.whole = SHA256() }
+        var s = DigestSinks(algorithm: r.algorithm)
+        if r.wholeFile { s.whole = RunningDigest(r.algorithm) }
         if let cs = r.chunkSize, cs > 0, !chunkIsWhole { s.chunkSize = cs }
         if r.gitBlobSHA1 {
             var h = Insecure.SHA1()
@@ -395,6 +413,7 @@ final class HashRun: @unchecked Sendable {
         switch unit.kind {
         case .stream: stream(unit.file, fd: fd, ring: ring, share: share)
         case .range(let i): range(unit.file, index: i, fd: fd, ring: ring)
+        case .piece(let k): piece(unit.file, index: k, fd: fd, ring: ring)
         }
     }
 
@@ -431,9 +450,9 @@ final class HashRun: @unchecked Sendable {
 
     func stream(_ file: FileJob, fd: Int32, ring: UnsafeMutableRawPointer, share: StreamShare?) {
         let r = file.request
-        let all = Self.sinks(for: r, chunkIsWhole: file.chunkIsWhole)
+        let all = file.pieces?.streamSinks(for: r) ?? Self.sinks(for: r, chunkIsWhole: file.chunkIsWhole)
         var primary: DigestSinks
-        var secondary = DigestSinks()
+        var secondary = DigestSinks(algorithm: r.algorithm)
         var ok = true
         if let share {
             let parts = all.split()
@@ -456,13 +475,19 @@ final class HashRun: @unchecked Sendable {
         guard ok else { return }
         primary.finish()
         secondary.finish()
-        let whole = (primary.whole ?? secondary.whole).map { Array($0.finalize()) }
+        let whole = (primary.whole ?? secondary.whole).map { $0.finalize() }
         var chunks = primary.chunkSize > 0 ? primary.chunks : secondary.chunks
         if file.chunkIsWhole, let whole { chunks = r.size > 0 ? [whole] : [] }
         let sha1 = (primary.sha1 ?? secondary.sha1).map { Array($0.finalize()) }
         file.lock.withLock {
-            file.result.sha256 = r.wholeFile ? whole : nil
-            file.result.chunks = chunks
+            if let pieces = file.pieces {
+                // The pieces give the whole-file digest; this stream only what they do not.
+                pieces.streamChunks = chunks
+            } else {
+                file.result.sha256 = r.wholeFile && r.algorithm == .sha256 ? whole : nil
+                file.result.blake3 = r.wholeFile && r.algorithm == .blake3 ? whole : nil
+                file.result.chunks = chunks
+            }
             file.result.gitBlobSHA1 = r.gitBlobSHA1 ? sha1 : nil
         }
     }
@@ -529,15 +554,15 @@ final class HashRun: @unchecked Sendable {
             file.fail(WeightSealError(.invalidArgument, "range \(range.lowerBound)..<\(range.upperBound) of \(r.path) is beyond its \(r.size) bytes"))
             return
         }
-        var h = SHA256()
+        var h = RunningDigest(r.algorithm)
         var offset = range.lowerBound
         while offset < range.upperBound {
             let n = Int(min(UInt64(bufferSize), range.upperBound - offset))
             if file.failed || !readBlock(file, fd: fd, into: ring, count: n, at: offset) { return }
-            h.update(bufferPointer: UnsafeRawBufferPointer(start: ring, count: n))
+            h.update(UnsafeRawBufferPointer(start: ring, count: n))
             offset += UInt64(n)
         }
-        let digest = Array(h.finalize())
+        let digest = h.finalize()
         file.lock.withLock { file.result.ranges[index] = digest }
     }
 }

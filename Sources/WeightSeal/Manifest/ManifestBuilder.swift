@@ -9,6 +9,8 @@ public struct ManifestBuilder: Sendable {
 
     /// Chunk size in bytes.
     public var chunkSize: UInt64 = ModelManifest.defaultChunkSize
+    /// The algorithm of the file and chunk digests.
+    public var hashAlgorithm: HashAlgorithm = .sha256
     /// Paths ignored besides ``defaultIgnorePaths`` and the signature file (exact relative paths).
     public var extraIgnorePaths: [String] = []
     /// Relative path of the signature file inside the folder, if it is written there.
@@ -71,7 +73,10 @@ public struct ManifestBuilder: Sendable {
         }
         let (files, warnings) = listed
         let cs = chunkSize
-        let requests = files.map { HashRequest(path: $0.fsPath, size: $0.size, wholeFile: true, chunkSize: $0.size > cs ? cs : nil) }
+        let algorithm = hashAlgorithm
+        let requests = files.map {
+            HashRequest(path: $0.fsPath, size: $0.size, algorithm: algorithm, wholeFile: true, chunkSize: $0.size > cs ? cs : nil)
+        }
         let results = await ChunkedHasher(jobs: jobs).hash(requests, progress: progress)
         var entries = [ModelManifest.FileEntry]()
         entries.reserveCapacity(files.count)
@@ -79,14 +84,14 @@ public struct ManifestBuilder: Sendable {
             if let error = result.error {
                 throw WeightSealError(.io, "cannot hash \(ModelPath.quoted(file.path)): \(error.message)")
             }
-            guard let sha = result.sha256 else { throw WeightSealError(.io, "no digest for \(ModelPath.quoted(file.path))") }
-            entries.append(ModelManifest.FileEntry(path: file.path, size: file.size, sha256: sha.hexString,
+            guard let digest = result.whole(algorithm) else { throw WeightSealError(.io, "no digest for \(ModelPath.quoted(file.path))") }
+            entries.append(ModelManifest.FileEntry(path: file.path, size: file.size, digest: digest.hexString, algorithm: algorithm,
                                                    chunks: file.size > cs ? result.chunks.map(\.hexString) : nil))
         }
         let name = model?.name ?? URL(fileURLWithPath: root).standardizedFileURL.lastPathComponent
         let manifest = ModelManifest(
             model: model ?? .init(name: name),
-            serialization: .init(hashAlgorithm: "sha256", chunkSize: cs, ignorePaths: ignorePaths, symlinks: symlinks),
+            serialization: .init(hashAlgorithm: algorithm.rawValue, chunkSize: cs, ignorePaths: ignorePaths, symlinks: symlinks),
             files: entries,
             root: ModelManifest.computeRoot(entries),
             license: license,

@@ -3,9 +3,10 @@ import Foundation
 
 /// The weightseal manifest: the predicate of an in-toto Statement v1 (DESIGN §3, `docs/formats/manifest-v1.md`).
 ///
-/// It lists every covered file with its size in bytes and whole-file SHA-256; files larger than
-/// ``Serialization/chunkSize`` also list the SHA-256 of each `chunkSize` byte range. ``root`` is the RFC 9162
-/// Merkle tree hash over the files sorted by path bytes, binding names, sizes and content.
+/// It lists every covered file with its size in bytes and whole-file digest (SHA-256, or BLAKE3 when
+/// ``Serialization/hashAlgorithm`` says so); files larger than ``Serialization/chunkSize`` also list the digest of each
+/// `chunkSize` byte range. ``root`` is the RFC 9162 Merkle tree hash (SHA-256) over the files sorted by path bytes,
+/// binding names, sizes and content.
 public struct ModelManifest: Codable, Sendable, Hashable {
     /// `predicateType` of the Statement that carries this manifest.
     public static let predicateType = "https://weightseal.dev/manifest/v1"
@@ -26,7 +27,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 
     /// How the folder was turned into entries; the verifier takes its policy from here, never from its own defaults.
     public struct Serialization: Codable, Sendable, Hashable {
-        /// Always `"sha256"` in v1.
+        /// `"sha256"` or `"blake3"`: the algorithm of every file and chunk digest (see ``algorithm``).
         public var hashAlgorithm: String
         /// Chunk size in bytes.
         public var chunkSize: UInt64
@@ -41,23 +42,73 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             self.ignorePaths = ignorePaths
             self.symlinks = symlinks
         }
+
+        /// ``hashAlgorithm`` as a ``HashAlgorithm``; nil for a name weightseal does not know.
+        public var algorithm: HashAlgorithm? { HashAlgorithm(rawValue: hashAlgorithm) }
     }
 
     /// One covered file.
+    ///
+    /// In JSON the whole-file digest is the member named after its algorithm: `"sha256"` or `"blake3"`.
     public struct FileEntry: Codable, Sendable, Hashable {
         /// Model-relative path, `/`-separated.
         public var path: String
         /// Size in bytes.
         public var size: UInt64
-        /// Whole-file SHA-256, lower-case hex.
-        public var sha256: String
-        /// SHA-256 of each `chunkSize` byte range (lower-case hex), present only when `size > chunkSize`.
+        /// Whole-file digest in ``algorithm``, lower-case hex.
+        public var digest: String
+        /// The algorithm of ``digest`` and ``chunks`` (the manifest's ``Serialization/hashAlgorithm``).
+        public var algorithm: HashAlgorithm
+        /// Digest of each `chunkSize` byte range (lower-case hex), present only when `size > chunkSize`.
         public var chunks: [String]?
-        public init(path: String, size: UInt64, sha256: String, chunks: [String]? = nil) {
+
+        public init(path: String, size: UInt64, digest: String, algorithm: HashAlgorithm, chunks: [String]? = nil) {
             self.path = path
             self.size = size
-            self.sha256 = sha256
+            self.digest = digest
+            self.algorithm = algorithm
             self.chunks = chunks
+        }
+
+        /// An entry of a SHA-256 manifest.
+        public init(path: String, size: UInt64, sha256: String, chunks: [String]? = nil) {
+            self.init(path: path, size: size, digest: sha256, algorithm: .sha256, chunks: chunks)
+        }
+
+        /// The whole-file SHA-256 (hex) in a SHA-256 manifest; nil in a BLAKE3 one.
+        public var sha256: String? { algorithm == .sha256 ? digest : nil }
+
+        enum CodingKeys: String, CodingKey {
+            case path, size, sha256, blake3, chunks
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decode(String.self, forKey: .path)
+            size = try c.decode(UInt64.self, forKey: .size)
+            chunks = try c.decodeIfPresent([String].self, forKey: .chunks)
+            switch (c.contains(.sha256), c.contains(.blake3)) {
+            case (true, false):
+                digest = try c.decode(String.self, forKey: .sha256)
+                algorithm = .sha256
+            case (false, true):
+                digest = try c.decode(String.self, forKey: .blake3)
+                algorithm = .blake3
+            case (true, true):
+                throw DecodingError.dataCorruptedError(forKey: .blake3, in: c,
+                    debugDescription: "a file entry has both a sha256 and a blake3 digest")
+            case (false, false):
+                throw DecodingError.keyNotFound(CodingKeys.sha256, .init(codingPath: c.codingPath,
+                    debugDescription: "a file entry needs its sha256 (or blake3) digest"))
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(path, forKey: .path)
+            try c.encode(size, forKey: .size)
+            try c.encode(digest, forKey: algorithm == .sha256 ? .sha256 : .blake3)
+            try c.encodeIfPresent(chunks, forKey: .chunks)
         }
     }
 
@@ -95,13 +146,14 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 
     // MARK: - Merkle root
 
-    /// The leaf input of one file: `path ‖ 0x00 ‖ decimal size ‖ 0x00 ‖ sha256 hex ‖ 0x00 ‖ chunk root hex or empty`.
+    /// The leaf input of one file: `path ‖ 0x00 ‖ decimal size ‖ 0x00 ‖ digest hex ‖ 0x00 ‖ chunk root hex or empty`,
+    /// the digests in the manifest's algorithm (the tree itself is SHA-256 whatever it is).
     public static func leafData(_ entry: FileEntry) -> [UInt8] {
         var d = Array(entry.path.utf8)
         d.append(0)
         d += Array(String(entry.size).utf8)
         d.append(0)
-        d += Array(entry.sha256.utf8)
+        d += Array(entry.digest.utf8)
         d.append(0)
         if let chunks = entry.chunks {
             let raw = chunks.map { [UInt8](hexString: $0) ?? [] }
@@ -122,7 +174,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public func statementJSON() throws(WeightSealError) -> [UInt8] {
         let statement = ManifestStatement(
             type: ManifestStatement.statementType,
-            subject: files.map { .init(name: $0.path, digest: ["sha256": $0.sha256]) },
+            subject: files.map { .init(name: $0.path, digest: [$0.algorithm.rawValue: $0.digest]) },
             predicateType: Self.predicateType,
             predicate: self)
         let encoder = JSONEncoder()
@@ -150,8 +202,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     /// - Returns: the manifest and the findings of its consistency checks (a root or subject that does not match the
     ///   files is a `manifestInconsistent` failure).
     /// - Throws: ``WeightSealError/Code/malformedManifest`` for JSON of the wrong shape, ``WeightSealError/Code/invalidPath``
-    ///   for a path that breaks the rules, ``WeightSealError/Code/unsupportedAlgorithm`` for a hash other than SHA-256,
-    ///   ``WeightSealError/Code/limitExceeded`` past ``Limits``.
+    ///   for a path that breaks the rules, ``WeightSealError/Code/unsupportedAlgorithm`` for a hash other than SHA-256
+    ///   and BLAKE3, ``WeightSealError/Code/limitExceeded`` past ``Limits``.
     public static func parseStatement(_ payload: [UInt8], label: String) throws(WeightSealError) -> (ModelManifest, [Finding]) {
         guard payload.count <= Limits.maxJSONBytes else {
             throw WeightSealError(.limitExceeded, "\(label): Statement larger than \(Limits.maxJSONBytes) bytes")
@@ -172,13 +224,15 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         }
         let manifest = statement.predicate
         let findings = try manifest.check(label: label, field: "predicate.")
+        // check() has made sure the algorithm is known.
+        let key = manifest.serialization.hashAlgorithm
         var subjects = [[UInt8]: String]()
         for (i, s) in statement.subject.enumerated() {
-            let digest = s.digest["sha256"]
+            let digest = s.digest[key]
             // An upper-case spelling is refused by name (G14); any other wrong digest is an inconsistency below.
             if let digest, isHex(digest, count: 64), !isLowerHex(digest, count: 64) {
                 throw WeightSealError(.malformedManifest,
-                    "\(label): subject[\(i)].digest.sha256 (\(ModelPath.quoted(s.name))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(digest.prefix(80))))")
+                    "\(label): subject[\(i)].digest.\(key) (\(ModelPath.quoted(s.name))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(digest.prefix(80))))")
             }
             subjects[Array(s.name.utf8)] = digest
         }
@@ -186,7 +240,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         // things, so it is refused as malformed (FIELD-CASES-2 G04), like a duplicate key, before any file is hashed.
         var subjectProblems = [String]()
         if statement.subject.count != manifest.files.count { subjectProblems.append("\(statement.subject.count) subjects for \(manifest.files.count) files") }
-        for f in manifest.files where subjects[Array(f.path.utf8)] != f.sha256 {
+        for f in manifest.files where subjects[Array(f.path.utf8)] != f.digest {
             subjectProblems.append("subject digest for \(ModelPath.quoted(f.path)) disagrees with predicate.files")
             if subjectProblems.count > 5 { break }
         }
@@ -198,8 +252,9 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 
     /// Checks shape, bounds and path rules; returns consistency findings.
     ///
-    /// Digests (`sha256`, `chunks`, `root`) must be 64 lower-case hex digits: the Merkle leaves hash the hex text, so
-    /// an upper-case spelling would give another root (FIELD-CASES-2 G14).
+    /// Digests (`sha256` or `blake3`, `chunks`, `root`) must be 64 lower-case hex digits: the Merkle leaves hash the hex
+    /// text, so an upper-case spelling would give another root (FIELD-CASES-2 G14). Every file's digest must be of the
+    /// manifest's algorithm.
     /// - Throws: as ``parseStatement(_:label:)``.
     public func check(label: String) throws(WeightSealError) -> [Finding] {
         try check(label: label, field: "")
@@ -207,8 +262,8 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 
     /// ``check(label:)``, naming fields with the prefix `field` (`"predicate."` inside a Statement).
     func check(label: String, field: String) throws(WeightSealError) -> [Finding] {
-        guard serialization.hashAlgorithm == "sha256" else {
-            throw WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(serialization.hashAlgorithm) is not supported")
+        guard let algorithm = serialization.algorithm else {
+            throw WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(serialization.hashAlgorithm) is not supported (weightseal reads sha256 and blake3)")
         }
         guard serialization.chunkSize >= UInt64(Limits.minChunkSize), serialization.chunkSize <= UInt64(Limits.maxChunkSize) else {
             throw WeightSealError(.malformedManifest, "\(label): chunkSize \(serialization.chunkSize) is out of range")
@@ -224,9 +279,13 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             throw WeightSealError(.malformedManifest, "\(label): \(field)root is not 64 lower-case hex digits: \(ModelPath.quoted(String(root.prefix(80))))")
         }
         for (i, f) in files.enumerated() {
-            guard isLowerHex(f.sha256, count: 64) else {
+            guard f.algorithm == algorithm else {
                 throw WeightSealError(.malformedManifest,
-                    "\(label): \(field)files[\(i)].sha256 (\(ModelPath.quoted(f.path))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(f.sha256.prefix(80))))")
+                    "\(label): \(field)files[\(i)] (\(ModelPath.quoted(f.path))) has a \(f.algorithm.rawValue) digest in a \(algorithm.rawValue) manifest")
+            }
+            guard isLowerHex(f.digest, count: 64) else {
+                throw WeightSealError(.malformedManifest,
+                    "\(label): \(field)files[\(i)].\(algorithm.rawValue) (\(ModelPath.quoted(f.path))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(f.digest.prefix(80))))")
             }
             let expectedChunks = f.size > cs ? Int((f.size - 1) / cs + 1) : 0
             let chunkCount = f.chunks?.count ?? 0
@@ -248,17 +307,20 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         return findings
     }
 
-    /// The files as a ``Reference`` for the verifier.
+    /// The files as a ``Reference`` for the verifier (call after ``check(label:)``).
     public func reference(label: String, isSigned: Bool) -> Reference {
         let cs = serialization.chunkSize
         let expected = files.map { f -> ExpectedFile in
-            let whole = [UInt8](hexString: f.sha256) ?? []
-            guard let chunks = f.chunks else { return ExpectedFile(path: f.path, size: f.size, check: .sha256(whole)) }
+            let whole = [UInt8](hexString: f.digest) ?? []
+            guard let chunks = f.chunks else {
+                return ExpectedFile(path: f.path, size: f.size, check: f.algorithm == .sha256 ? .sha256(whole) : .blake3(whole))
+            }
             var ranges = [ExpectedRange]()
             ranges.reserveCapacity(chunks.count)
             for (i, c) in chunks.enumerated() {
                 let start = UInt64(i) * cs
-                ranges.append(ExpectedRange(start: start, end: min(start + cs, f.size), sha256: [UInt8](hexString: c) ?? []))
+                ranges.append(ExpectedRange(start: start, end: min(start + cs, f.size), digest: [UInt8](hexString: c) ?? [],
+                                            algorithm: f.algorithm))
             }
             return ExpectedFile(path: f.path, size: f.size, check: .ranges(ranges, whole: whole))
         }

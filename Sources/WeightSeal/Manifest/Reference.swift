@@ -1,15 +1,23 @@
-/// A byte range of a file with the SHA-256 it must have: a chunk of a weightseal manifest or an OMS shard.
+/// A byte range of a file with the digest it must have: a chunk of a weightseal manifest or an OMS shard.
 public struct ExpectedRange: Sendable, Hashable {
     /// First byte, inclusive.
     public var start: UInt64
     /// Last byte, exclusive.
     public var end: UInt64
-    /// SHA-256 of bytes `start..<end` (32 bytes).
-    public var sha256: [UInt8]
-    public init(start: UInt64, end: UInt64, sha256: [UInt8]) {
+    /// Digest of bytes `start..<end` alone (32 bytes), in ``algorithm``.
+    public var digest: [UInt8]
+    public var algorithm: HashAlgorithm
+
+    public init(start: UInt64, end: UInt64, digest: [UInt8], algorithm: HashAlgorithm) {
         self.start = start
         self.end = end
-        self.sha256 = sha256
+        self.digest = digest
+        self.algorithm = algorithm
+    }
+
+    /// A range checked with SHA-256.
+    public init(start: UInt64, end: UInt64, sha256: [UInt8]) {
+        self.init(start: start, end: end, digest: sha256, algorithm: .sha256)
     }
 }
 
@@ -17,10 +25,33 @@ public struct ExpectedRange: Sendable, Hashable {
 public enum ContentCheck: Sendable, Hashable {
     /// SHA-256 of the whole file (32 bytes): `sha256sum`, a Hugging Face LFS oid.
     case sha256([UInt8])
-    /// SHA-256 of each byte range, in file order, covering the whole file; `whole` (if known) is the whole-file SHA-256.
+    /// The digest of each byte range (all in one algorithm), in file order, covering the whole file; `whole` (if
+    /// known) is the whole-file digest in the same algorithm.
     case ranges([ExpectedRange], whole: [UInt8]?)
     /// Git blob SHA-1 (20 bytes): `SHA-1("blob " + decimal size + "\0" + bytes)`, the Hub's oid for non-LFS files.
     case gitBlobSHA1([UInt8])
+    /// BLAKE3 of the whole file (32 bytes): `b3sum`.
+    case blake3([UInt8])
+
+    /// The algorithm of the digests checked; nil for the git blob SHA-1.
+    public var algorithm: HashAlgorithm? {
+        switch self {
+        case .sha256: .sha256
+        case .blake3: .blake3
+        case .ranges(let r, _): r.first?.algorithm ?? .sha256
+        case .gitBlobSHA1: nil
+        }
+    }
+
+    /// The whole-file digest when the reference gives one, with its algorithm.
+    public var wholeDigest: (algorithm: HashAlgorithm, digest: [UInt8])? {
+        switch self {
+        case .sha256(let d): (.sha256, d)
+        case .blake3(let d): (.blake3, d)
+        case .ranges(let r, let whole): whole.map { (r.first?.algorithm ?? .sha256, $0) }
+        case .gitBlobSHA1: nil
+        }
+    }
 }
 
 /// One file a reference says the model folder must contain.

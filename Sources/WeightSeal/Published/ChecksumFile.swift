@@ -143,8 +143,14 @@ public enum ChecksumFile {
     /// A name holding a backslash, line feed or carriage return is written as coreutils 9 writes it: the line starts
     /// with `\` and those characters become `\\`, `\n` and `\r`. `sha256sum -c` reads the result.
     public static func render(entries: [ChecksumEntry]) -> String {
+        render(digests: entries.map { ($0.path, $0.sha256) })
+    }
+
+    /// Writes `HASH  name` lines as ``render(entries:)`` does, for digests of any algorithm: with BLAKE3 digests,
+    /// the lines `b3sum` prints and `b3sum --check` reads.
+    public static func render(digests: [(path: String, digest: [UInt8])]) -> String {
         var out = ""
-        for e in entries {
+        for e in digests {
             let needsEscape = e.path.utf8.contains { $0 == 0x5C || $0 == 0x0A || $0 == 0x0D }
             if needsEscape {
                 var escaped = ""
@@ -156,9 +162,9 @@ public enum ChecksumFile {
                     default: escaped.unicodeScalars.append(s)
                     }
                 }
-                out += "\\" + e.sha256.hexString + "  " + escaped + "\n"
+                out += "\\" + e.digest.hexString + "  " + escaped + "\n"
             } else {
-                out += e.sha256.hexString + "  " + e.path + "\n"
+                out += e.digest.hexString + "  " + e.path + "\n"
             }
         }
         return out

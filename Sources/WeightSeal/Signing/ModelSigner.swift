@@ -30,7 +30,9 @@ public struct ModelSigner: Sendable {
     /// What the signature records.
     public struct Options: Sendable {
         public var format: Format
-        /// weightseal: files larger than this list a SHA-256 per chunk of this many bytes.
+        /// The algorithm of the file (and chunk) digests. OMS with BLAKE3 signs whole files (as the reference does).
+        public var hashAlgorithm: HashAlgorithm
+        /// weightseal: files larger than this list a digest per chunk of this many bytes.
         public var chunkSize: UInt64
         /// oms: sign shards of this many bytes (method `shards`) instead of whole files.
         public var shardSize: UInt64?
@@ -43,10 +45,11 @@ public struct ModelSigner: Sendable {
         /// The publisher's SPDX expression, recorded as their choice when the declarations disagree.
         public var license: String?
 
-        public init(format: Format = .weightseal, chunkSize: UInt64 = ModelManifest.defaultChunkSize,
-                    shardSize: UInt64? = nil, ignorePaths: [String] = [], symlinks: Reference.SymlinkRule = .reject,
-                    modelName: String? = nil, license: String? = nil) {
+        public init(format: Format = .weightseal, hashAlgorithm: HashAlgorithm = .sha256,
+                    chunkSize: UInt64 = ModelManifest.defaultChunkSize, shardSize: UInt64? = nil, ignorePaths: [String] = [],
+                    symlinks: Reference.SymlinkRule = .reject, modelName: String? = nil, license: String? = nil) {
             self.format = format
+            self.hashAlgorithm = hashAlgorithm
             self.chunkSize = chunkSize
             self.shardSize = shardSize
             self.ignorePaths = ignorePaths
@@ -140,8 +143,13 @@ public struct ModelSigner: Sendable {
         if options.shardSize != nil && options.format != .oms {
             throw WeightSealError(.invalidArgument, "a shard size goes with the OMS format")
         }
+        if options.shardSize != nil && options.hashAlgorithm != .sha256 {
+            // The reference signs BLAKE3 as whole files only (its shard hashers are SHA-256 and BLAKE2b).
+            throw WeightSealError(.invalidArgument, "OMS shards are SHA-256 (sha256-sharded-N); with BLAKE3, OMS signs whole files")
+        }
         var builder = ManifestBuilder()
         builder.chunkSize = options.chunkSize
+        builder.hashAlgorithm = options.hashAlgorithm
         builder.extraIgnorePaths = options.ignorePaths
         let out = signatureFile ?? (model as NSString).appendingPathComponent(ManifestBuilder.defaultSignatureFile)
         if let rel = ModelPath.relative(of: out, inside: model), rel != ManifestBuilder.defaultSignatureFile {
@@ -187,12 +195,16 @@ public struct ModelSigner: Sendable {
             (files, warnings) = try builder.listFiles(root: model)
         }
         if let shard { try Self.checkSignatureSize(files: files, pieceSize: shard, option: "shard size") }
-        let requests = files.map { HashRequest(path: $0.fsPath, size: $0.size, wholeFile: shard == nil, chunkSize: shard) }
+        let algorithm = options.hashAlgorithm
+        let requests = files.map {
+            HashRequest(path: $0.fsPath, size: $0.size, algorithm: algorithm, wholeFile: shard == nil, chunkSize: shard)
+        }
         let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
         var hashed = [OMSFormat.HashedFile]()
         for (f, r) in zip(files, results) {
             if let error = r.error { throw WeightSealError(.io, "cannot hash \(ModelPath.quoted(f.path)): \(error.message)") }
-            hashed.append(OMSFormat.HashedFile(path: f.path, size: f.size, sha256: r.sha256, shards: r.chunks))
+            hashed.append(OMSFormat.HashedFile(path: f.path, size: f.size, digest: r.whole(algorithm), algorithm: algorithm,
+                                               shards: r.chunks))
         }
         // OMS verifiers apply their own defaults (.git, .gitignore, .gitattributes, .github): record the rest.
         let omsDefaults: Set<String> = [".git", ".gitignore", ".gitattributes", ".github"]

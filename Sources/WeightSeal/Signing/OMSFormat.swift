@@ -37,8 +37,8 @@ public enum OMSFormat {
     ///   the v0.1 predicate, notes for ignore paths that cannot apply.
     /// - Throws: ``WeightSealError/Code/malformedManifest`` (bad JSON or shape, a JSON member given twice, duplicate
     ///   resource names, shards that do not tile a file, a digest that is not 64 lower-case hex digits), ``WeightSealError/Code/invalidPath``, ``WeightSealError/Code/unsupportedAlgorithm``
-    ///   (`blake3` and any hash but SHA-256), ``WeightSealError/Code/unsupportedFormat`` (other predicates, methods),
-    ///   ``WeightSealError/Code/limitExceeded``.
+    ///   (any hash but SHA-256 and, whole files only, BLAKE3: `blake2b` say), ``WeightSealError/Code/unsupportedFormat``
+    ///   (other predicates, methods), ``WeightSealError/Code/limitExceeded``.
     public static func reference(fromPayload payload: [UInt8], label: String) throws(WeightSealError) -> (Reference, [Finding]) {
         if payload.count > Limits.maxJSONBytes {
             throw WeightSealError(.limitExceeded, "\(label): the signed statement is larger than \(Limits.maxJSONBytes) bytes")
@@ -100,16 +100,23 @@ public enum OMSFormat {
             }
         }
 
-        // 2. Algorithms.
+        // 2. Algorithms: sha256 (files or shards) or blake3 (files; the reference has no BLAKE3 shards).
         let hashType = serialization.hashType ?? "sha256"
-        guard hashType == "sha256" else {
-            throw unsupportedHash(hashType, label: label)
+        let algorithm: HashAlgorithm
+        switch hashType {
+        case "sha256": algorithm = .sha256
+        case "blake3" where !sharded: algorithm = .blake3
+        default: throw unsupportedHash(hashType + (sharded ? " with method shards" : ""), label: label)
         }
         var shardSize = serialization.shardSize
         if sharded, let s = shardSize, s == 0 || s > UInt64(Limits.maxChunkSize) {
             throw WeightSealError(.malformedManifest, "\(label): shard_size \(s) is out of range")
         }
         for r in resources {
+            if algorithm == .blake3 {
+                guard r.algorithm == "blake3" else { throw unsupportedHash(r.algorithm + " in a blake3 manifest", label: label) }
+                continue
+            }
             if r.algorithm == "sha256" { continue }
             if sharded, r.algorithm.hasPrefix("sha256-sharded-") {
                 let n = r.algorithm.dropFirst("sha256-sharded-".count)
@@ -181,7 +188,7 @@ public enum OMSFormat {
             }
         } else {
             for (i, p) in parsed.enumerated() {
-                files.append(ExpectedFile(path: p.path, size: nil, check: .sha256(digests[i])))
+                files.append(ExpectedFile(path: p.path, size: nil, check: algorithm == .blake3 ? .blake3(digests[i]) : .sha256(digests[i])))
             }
         }
         files.sort { pathBytesLess($0.path, $1.path) }
@@ -265,7 +272,7 @@ public enum OMSFormat {
     }
 
     private static func unsupportedHash(_ name: String, label: String) -> WeightSealError {
-        WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(name) is not supported (weightseal reads sha256 and sha256-sharded-N)")
+        WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(name) is not supported (weightseal reads sha256, sha256-sharded-N and blake3)")
     }
 
     // MARK: - Write
@@ -276,17 +283,25 @@ public enum OMSFormat {
         public var path: String
         /// Size in bytes.
         public var size: UInt64
-        /// Whole-file SHA-256 (32 bytes); needed without a shard size.
-        public var sha256: [UInt8]?
+        /// Whole-file digest (32 bytes) in ``algorithm``; needed without a shard size.
+        public var digest: [UInt8]?
+        /// SHA-256 (resources `sha256`, `sha256-sharded-N`) or BLAKE3 (`blake3`, whole files only).
+        public var algorithm: HashAlgorithm
         /// SHA-256 of each shard (`shardSize`-byte ranges, the last shorter), as ``ChunkedHasher`` computes with
         /// `chunkSize: shardSize`; needed with a shard size. An empty file may give `[]`.
         public var shards: [[UInt8]]
 
-        public init(path: String, size: UInt64, sha256: [UInt8]? = nil, shards: [[UInt8]] = []) {
+        public init(path: String, size: UInt64, digest: [UInt8]?, algorithm: HashAlgorithm, shards: [[UInt8]] = []) {
             self.path = path
             self.size = size
-            self.sha256 = sha256
+            self.digest = digest
+            self.algorithm = algorithm
             self.shards = shards
+        }
+
+        /// A file hashed with SHA-256.
+        public init(path: String, size: UInt64, sha256: [UInt8]? = nil, shards: [[UInt8]] = []) {
+            self.init(path: path, size: size, digest: sha256, algorithm: .sha256, shards: shards)
         }
     }
 
@@ -294,16 +309,17 @@ public enum OMSFormat {
     /// ``BundleSigner`` and payload type ``InTotoStatement/payloadType``.
     ///
     /// Resources are in code-point (UTF-8 byte) order of path; a file's shards follow in byte order, named
-    /// `path:start:end` with algorithm `sha256-sharded-N`. The subject (`modelName`) digest is the SHA-256 of the
-    /// concatenated resource digests in that order. `serialization.ignore_paths` = ``defaultIgnorePaths`` ∪
-    /// `ignorePaths`, sorted; `shard_size` is written as an integer.
+    /// `path:start:end` with algorithm `sha256-sharded-N`. Files hashed with BLAKE3 give resources of algorithm
+    /// `blake3` and `hash_type` `blake3` (whole files only). The subject (`modelName`) digest is the SHA-256 of the
+    /// concatenated resource digests in that order, whatever the algorithm. `serialization.ignore_paths` =
+    /// ``defaultIgnorePaths`` ∪ `ignorePaths`, sorted; `shard_size` is written as an integer.
     /// - Parameters:
     ///   - files: every file of the model (none ignored), or one file named `"."` for a single-file model.
     ///   - shardSize: bytes per shard (method `shards`), or `nil` for whole-file digests (method `files`).
     ///   - modelName: the subject name; the reference uses the model folder's (or file's) name.
     /// - Throws: ``WeightSealError/Code/invalidPath`` / ``WeightSealError/Code/invalidArgument`` for a bad or
-    ///   duplicate path, a missing digest or a shard count that does not match the size;
-    ///   ``WeightSealError/Code/emptyModel`` when `files` is empty.
+    ///   duplicate path, a missing digest, a shard count that does not match the size, files of two algorithms or
+    ///   BLAKE3 with a shard size; ``WeightSealError/Code/emptyModel`` when `files` is empty.
     public static func statement(files: [HashedFile], shardSize: UInt64? = nil, modelName: String,
                                  ignorePaths: [String] = [], allowSymlinks: Bool = false) throws(WeightSealError) -> [UInt8] {
         guard !files.isEmpty else { throw WeightSealError(.emptyModel, "the model has no file to sign") }
@@ -320,6 +336,13 @@ public enum OMSFormat {
         }
         if let s = shardSize, s == 0 || s > UInt64(Limits.maxChunkSize) {
             throw WeightSealError(.invalidArgument, "shard size \(s) is out of range (1...\(Limits.maxChunkSize))")
+        }
+        let algorithm = files[0].algorithm
+        guard files.allSatisfy({ $0.algorithm == algorithm }) else {
+            throw WeightSealError(.invalidArgument, "an OMS manifest has one hash algorithm; the files are hashed with two")
+        }
+        if algorithm != .sha256 && shardSize != nil {
+            throw WeightSealError(.invalidArgument, "OMS shards are SHA-256; \(algorithm.rawValue) signs whole files")
         }
         var resources = [V1Resource]()
         var concatenated = [UInt8]()
@@ -348,16 +371,16 @@ public enum OMSFormat {
                     concatenated += digest
                 }
             } else {
-                guard let digest = file.sha256, digest.count == 32 else {
-                    throw WeightSealError(.invalidArgument, "\(ModelPath.quoted(file.path)): no 32-byte SHA-256 digest")
+                guard let digest = file.digest, digest.count == 32 else {
+                    throw WeightSealError(.invalidArgument, "\(ModelPath.quoted(file.path)): no 32-byte \(algorithm.displayName) digest")
                 }
-                resources.append(V1Resource(name: file.path, algorithm: "sha256", digest: digest.hexString))
+                resources.append(V1Resource(name: file.path, algorithm: algorithm.rawValue, digest: digest.hexString))
                 concatenated += digest
             }
         }
         var ignore = defaultIgnorePaths
         for p in ignorePaths where !ignore.contains(p) { ignore.append(p) }
-        let serialization = V1Serialization(method: shardSize == nil ? "files" : "shards", hashType: "sha256",
+        let serialization = V1Serialization(method: shardSize == nil ? "files" : "shards", hashType: algorithm.rawValue,
                                             allowSymlinks: allowSymlinks, shardSize: shardSize,
                                             ignorePaths: ignore.sorted(by: pathBytesLess))
         let statement = InTotoStatement(

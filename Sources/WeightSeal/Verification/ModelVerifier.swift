@@ -246,9 +246,11 @@ public struct ModelVerifier: Sendable {
             switch e.check {
             case .sha256:
                 requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: true))
+            case .blake3:
+                requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: .blake3, wholeFile: true))
             case .ranges(let ranges, _):
-                requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: false,
-                                            ranges: ranges.map { $0.start..<$0.end }))
+                requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: e.check.algorithm ?? .sha256,
+                                            wholeFile: false, ranges: ranges.map { $0.start..<$0.end }))
             case .gitBlobSHA1:
                 requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: false, gitBlobSHA1: true))
             }
@@ -264,9 +266,9 @@ public struct ModelVerifier: Sendable {
         var expectedOwner = [[UInt8]: String]()
         for e in reference.files {
             switch e.check {
-            case .sha256(let d): expectedOwner[d] = e.path
+            case .sha256(let d), .blake3(let d): expectedOwner[d] = e.path
             case .ranges(let r, let whole):
-                if let first = r.first { expectedOwner[first.sha256] = e.path }
+                if let first = r.first { expectedOwner[first.digest] = e.path }
                 if let whole { expectedOwner[whole] = e.path }
             case .gitBlobSHA1(let d): expectedOwner[d] = e.path
             }
@@ -280,16 +282,17 @@ public struct ModelVerifier: Sendable {
             }
             var finding: Finding?
             switch e.check {
-            case .sha256(let expected):
-                if let actual = result.sha256, actual != expected {
-                    finding = Finding(.digestMismatch, path: e.path, message: "SHA-256 differs" + (e.size == nil ? " (size \(w.size) bytes)" : " (size matches)"),
+            case .sha256(let expected), .blake3(let expected):
+                let algorithm = e.check.algorithm ?? .sha256
+                if let actual = result.whole(algorithm), actual != expected {
+                    finding = Finding(.digestMismatch, path: e.path, message: "\(algorithm.displayName) differs" + (e.size == nil ? " (size \(w.size) bytes)" : " (size matches)"),
                                       expected: expected.hexString, actual: actual.hexString)
                     if let owner = expectedOwner[actual], owner != e.path {
                         finding?.hints.append("content equals the expected content of \(ModelPath.quoted(owner)) (swapped or misrouted)")
                     }
                 }
             case .ranges(let ranges, _):
-                let bad = zip(ranges, result.ranges).enumerated().filter { $0.element.0.sha256 != $0.element.1 }.map(\.offset)
+                let bad = zip(ranges, result.ranges).enumerated().filter { $0.element.0.digest != $0.element.1 }.map(\.offset)
                 if let first = bad.first {
                     let r = ranges[first]
                     // People count chunks from 1 and read inclusive byte ranges; `chunks` in JSON stays zero-based.
@@ -298,7 +301,7 @@ public struct ModelVerifier: Sendable {
                         ? "chunk \(first + 1) of \(ranges.count) (\(bytes)) differs"
                         : "\(bad.count) of \(ranges.count) chunks differ (first: chunk \(first + 1), \(bytes))"
                     finding = Finding(.digestMismatch, path: e.path, message: "\(which); size matches",
-                                      expected: r.sha256.hexString, actual: result.ranges[first].hexString, chunks: bad)
+                                      expected: r.digest.hexString, actual: result.ranges[first].hexString, chunks: bad)
                     if let actualFirst = result.ranges.first, let owner = expectedOwner[actualFirst], owner != e.path {
                         finding?.hints.append("content equals the expected content of \(ModelPath.quoted(owner)) (swapped or misrouted)")
                     }

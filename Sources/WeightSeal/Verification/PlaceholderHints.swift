@@ -2,12 +2,8 @@
 enum PlaceholderHints {
     static func hints(fsPath: String, size: UInt64, expected: ExpectedFile) -> [String] {
         guard let kind = size == 0 ? .empty : Placeholder.detect(fileAt: fsPath) else { return [] }
-        var whole: [UInt8]?
-        switch expected.check {
-        case .sha256(let d): whole = d
-        case .ranges(_, let w): whole = w
-        case .gitBlobSHA1: whole = nil
-        }
-        return kind.hints(expectedSHA256: whole, expectedSize: expected.size)
+        // The hints compare SHA-256 values (an LFS pointer's oid).
+        let sha = expected.check.wholeDigest.flatMap { $0.algorithm == .sha256 ? $0.digest : nil }
+        return kind.hints(expectedSHA256: sha, expectedSize: expected.size)
     }
 }

@@ -1,0 +1,107 @@
+import Crypto
+import Foundation
+import Testing
+@testable import WeightSeal
+
+/// The engine with BLAKE3: streams, pieces (one big file on all workers) and ranges, against the in-memory hasher
+/// (itself checked by the official vectors) and `dd | b3sum`.
+@Suite struct ChunkedHasherBLAKE3Tests {
+    typealias T = ChunkedHasherTests
+
+    /// Small pieces so that small files take every path: pieces of 8 KiB, chunk-pieces from 4 KiB.
+    static let hashers: [ChunkedHasher] = [
+        ChunkedHasher(jobs: 1, bufferSize: 4096, ringSlots: 2, pieceSizes: .init(piece: 8192, minChunkPiece: 4096)),
+        ChunkedHasher(jobs: 2, bufferSize: 4096, ringSlots: 2, pieceSizes: .init(piece: 8192, minChunkPiece: 4096)),
+        ChunkedHasher(jobs: 3, bufferSize: 6144, ringSlots: 4, pieceSizes: .init(piece: 16384, minChunkPiece: 1 << 20)),
+        ChunkedHasher(jobs: 2),
+    ]
+
+    static func chunks(_ data: [UInt8], _ size: Int) -> [String] {
+        stride(from: 0, to: data.count, by: size).map { BLAKE3.hash(Array(data[$0..<min($0 + size, data.count)])).hexString }
+    }
+
+    /// Chunk sizes: a power of two of BLAKE3 chunks (the pieces are the chunks) and one that is not.
+    @Test("Whole file and chunks", arguments: [8192, 10000])
+    func wholeAndChunks(chunk: Int) throws {
+        let dir = try T.TempDir()
+        for size in [0, 1, 777, chunk, chunk + 1, 3 * chunk + 1234, 4 * chunk, 20 * chunk + 17] {
+            let data = T.bytes(size, seed: UInt64(size) &+ 5)
+            let path = try dir.write("f\(size)", data)
+            let whole = BLAKE3.hash(data).hexString
+            let expectedChunks = size > chunk ? Self.chunks(data, chunk) : (size == 0 ? [] : [whole])
+            for hasher in Self.hashers {
+                let what = "size \(size) chunk \(chunk) jobs \(hasher.jobs) buffer \(hasher.bufferSize)"
+                let r = hasher.hash([HashRequest(path: path, size: UInt64(size), algorithm: .blake3, chunkSize: UInt64(chunk),
+                                                 gitBlobSHA1: size % 2 == 1)])[0]
+                #expect(r.error == nil, "\(what)")
+                #expect(r.blake3?.hexString == whole, "\(what)")
+                #expect(r.sha256 == nil)
+                #expect(r.chunks.map(\.hexString) == expectedChunks, "\(what)")
+                if size % 2 == 1 {
+                    var sha1 = Insecure.SHA1()
+                    sha1.update(data: Array("blob \(size)\0".utf8) + data)
+                    #expect(r.gitBlobSHA1 == Array(sha1.finalize()), "\(what)")
+                }
+                let alone = hasher.hash([HashRequest(path: path, size: UInt64(size), algorithm: .blake3)])[0]
+                #expect(alone.blake3?.hexString == whole, "\(what) whole only")
+                let c = hasher.hash([HashRequest(path: path, size: UInt64(size), algorithm: .blake3, wholeFile: false,
+                                                 chunkSize: UInt64(chunk))])[0]
+                #expect(c.blake3 == nil)
+                if size > chunk { #expect(c.chunks.map(\.hexString) == expectedChunks, "\(what) chunks only") }
+            }
+        }
+    }
+
+    @Test("Ranges, and many files at once")
+    func rangesAndManyFiles() throws {
+        let dir = try T.TempDir()
+        var requests: [HashRequest] = []
+        var contents: [[UInt8]] = []
+        for (i, size) in [0, 5000, 40_000, 100_001, 3].enumerated() {
+            let data = T.bytes(size, seed: UInt64(i) + 40)
+            contents.append(data)
+            requests.append(HashRequest(path: try dir.write("m\(i)", data), size: UInt64(size), algorithm: .blake3,
+                                        chunkSize: 8192))
+        }
+        let data = contents[3]
+        requests.append(HashRequest(path: requests[3].path, size: UInt64(data.count), algorithm: .blake3, wholeFile: false,
+                                    ranges: [0..<8192, 8192..<50_000, 99_999..<100_001, 5..<5]))
+        for hasher in Self.hashers {
+            let results = hasher.hash(requests)
+            for (i, data) in contents.enumerated() {
+                #expect(results[i].blake3 == BLAKE3.hash(data))
+            }
+            #expect(results[5].ranges == [BLAKE3.hash(Array(data[0..<8192])), BLAKE3.hash(Array(data[8192..<50_000])),
+                                          BLAKE3.hash(Array(data[99_999..<100_001])), BLAKE3.hash([])])
+        }
+    }
+
+    @Test("A file that shrinks before its pieces are read is an error, not a digest")
+    func changedFile() throws {
+        let dir = try T.TempDir()
+        let path = try dir.write("f", T.bytes(50_000, seed: 3))
+        let r = Self.hashers[1].hash([HashRequest(path: path, size: 60_000, algorithm: .blake3)])[0]
+        #expect(r.error?.code == .io)
+        #expect(r.blake3 == nil)
+    }
+
+    @Test("Pieces and chunks equal b3sum and dd | b3sum",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/b3sum"), "b3sum absent: apt-get install b3sum"))
+    func againstB3sum() throws {
+        let dir = try T.TempDir()
+        let size = 3 << 20 + 12345
+        let chunk = 1 << 20
+        let path = try dir.write("big", T.bytes(size, seed: 77))
+        let whole = String(try T.shell("/usr/bin/b3sum --no-names '\(path)'").prefix(64))
+        let dd = try (0..<4).map { i in
+            String(try T.shell("dd if='\(path)' bs=\(chunk) skip=\(i) count=1 status=none | /usr/bin/b3sum --no-names").prefix(64))
+        }
+        let hasher = ChunkedHasher(jobs: 2, bufferSize: 256 << 10, ringSlots: 2, pieceSizes: .init(piece: 1 << 20, minChunkPiece: 1 << 20))
+        let r = hasher.hash([HashRequest(path: path, size: UInt64(size), algorithm: .blake3, chunkSize: UInt64(chunk))])[0]
+        #expect(r.blake3?.hexString == whole)
+        #expect(r.chunks.map(\.hexString) == dd)
+        let odd = hasher.hash([HashRequest(path: path, size: UInt64(size), algorithm: .blake3, chunkSize: 1_000_000)])[0]
+        #expect(odd.blake3?.hexString == whole)
+        #expect(odd.chunks.count == 4)
+    }
+}
