@@ -32,7 +32,7 @@ struct ByteSize: ExpressibleByArgument, Sendable {
 
 /// Options shared by commands that hash.
 struct HashingOptions: ParsableArguments {
-    @Option(help: "Worker threads for hashing (default: all active cores).")
+    @Option(help: "Worker threads for hashing (default: one per active core; verify: two per core, so cold reads overlap the hashing).")
     var jobs: Int?
 
     func validate() throws {

@@ -106,3 +106,19 @@ struct BLAKE3ManifestTests {
         #expect(small.actual == BLAKE3.hash(Array("[]".utf8)).hexString)
     }
 }
+
+@Suite("Manifest schema and algorithms")
+struct ManifestSchemaAlgorithmTests {
+    @Test("The schema names every hash algorithm and both digest members")
+    func schema() throws {
+        let url = OMSVectors.repoRoot.appendingPathComponent("manifests/schemas/manifest-v1.schema.json")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let props = schema["properties"] as? [String: Any]
+        let serialization = (props?["serialization"] as? [String: Any])?["properties"] as? [String: Any]
+        let algorithms = (serialization?["hashAlgorithm"] as? [String: Any])?["enum"] as? [String]
+        #expect(algorithms == HashAlgorithm.allCases.map(\.rawValue))
+        let items = (props?["files"] as? [String: Any])?["items"] as? [String: Any]
+        let fileProps = items?["properties"] as? [String: Any] ?? [:]
+        for a in HashAlgorithm.allCases { #expect(fileProps[a.rawValue] != nil, "files[].\(a.rawValue)") }
+    }
+}

@@ -108,19 +108,15 @@ extension HashRun {
         let end = min(start + plan.pieceSize, file.request.size)
         var tree = plan.whole ? BLAKE3(subtreeOf: BLAKE3(), firstChunk: start / UInt64(BLAKE3.chunkSize)) : nil
         var chunk = plan.chunksArePieces ? BLAKE3() : nil
-        // With two hashers, feed them a slice at a time so the second reads it from the cache.
-        let slice = tree != nil && chunk != nil ? 256 << 10 : bufferSize
+        // With two hashers, each block is hashed twice while it is in the cache.
+        let step = min(bufferSize, HashRun.unitReadSize)
         var offset = start
         while offset < end {
-            let n = Int(min(UInt64(bufferSize), end - offset))
+            let n = Int(min(UInt64(step), end - offset))
             if file.failed || !readBlock(file, fd: fd, into: ring, count: n, at: offset) { return }
-            var pos = 0
-            while pos < n {
-                let bytes = UnsafeRawBufferPointer(start: ring + pos, count: min(slice, n - pos))
-                tree?.update(bytes)
-                chunk?.update(bytes)
-                pos += bytes.count
-            }
+            let bytes = UnsafeRawBufferPointer(start: ring, count: n)
+            tree?.update(bytes)
+            chunk?.update(bytes)
             offset += UInt64(n)
         }
         let cv = tree?.chainingValue()

@@ -257,7 +257,10 @@ public struct ModelVerifier: Sendable {
             pending.append((e, w))
         }
 
-        let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
+        // Two workers per core by default: while one waits for a cold disk the other hashes, so reading and hashing
+        // overlap (docs/performance.md, cold reads); warm, the extra workers cost nothing measurable.
+        let jobs = hashing.jobs ?? 2 * activeProcessorCount()
+        let results = await ChunkedHasher(jobs: jobs).hash(requests, progress: progress)
         let bytesHashed = requests.reduce(UInt64(0)) { sum, r in
             sum + (r.wholeFile || r.gitBlobSHA1 ? r.size : r.ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) })
         }

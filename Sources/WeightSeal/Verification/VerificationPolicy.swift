@@ -21,7 +21,8 @@ public struct VerificationPolicy: Sendable {
 
 /// How the hashing engine runs: no effect on any verdict.
 public struct HashingSettings: Sendable {
-    /// Worker threads; `nil` means all active cores.
+    /// Worker threads; `nil` means two per active core for the model's files (reads of a cold disk overlap the
+    /// hashing) and one per core elsewhere.
     public var jobs: Int?
 
     public init(jobs: Int? = nil) {
