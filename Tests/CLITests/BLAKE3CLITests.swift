@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 
 let b3sumPresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/b3sum")
@@ -7,7 +8,7 @@ let b3sumPresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/b3sum"
 struct BLAKE3CLITests {
     @Test("hash --hash-algorithm blake3 --format sums prints b3sum's lines")
     func sums() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/b.bin", "world\n")
         s.write("m/a.bin", "hello\n")
         let r = try run(["hash", s.p("m"), "--hash-algorithm", "blake3", "--format", "sums"])
@@ -31,7 +32,7 @@ struct BLAKE3CLITests {
     @Test("b3sum --check accepts hash --format sums, and finds the changed file",
           .enabled(if: b3sumPresent, "b3sum absent: apt-get install b3sum (scripts/test.sh does as root)"))
     func b3sumCheck() throws {
-        let s = Scratch()
+        let s = TempDir()
         s.write("m/a.bin", "hello\n")
         s.write("m/sub/big.bin", (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         s.write("m/with space.txt", "x")
@@ -48,7 +49,7 @@ struct BLAKE3CLITests {
 
     @Test("sign --hash-algorithm blake3 then verify: the manifest records blake3; tampering names the chunk")
     func signVerify() throws {
-        let s = Scratch()
+        let s = TempDir()
         let big = (0..<20_000).map { UInt8($0 % 251) }
         s.write("m/model.safetensors", big)
         s.write("m/config.json", "{}")
@@ -90,7 +91,7 @@ struct BLAKE3CLITests {
     @Test("The Python reference verifies sign --format oms --hash-algorithm blake3 (with its API: its CLI hashes SHA-256)",
           .enabled(if: pythonPeerPresent, "Python reference absent: run scripts/setup-python-peer.sh"))
     func pythonAcceptsBLAKE3() throws {
-        let s = Scratch()
+        let s = TempDir()
         try FileManager.default.copyItem(atPath: omsVectors + "/model", toPath: s.p("m"))
         try run(["keygen", "-o", s.p("k")])
         #expect(try run(["sign", s.p("m"), "--format", "oms", "--hash-algorithm", "blake3", "--key", s.p("k.key"),

@@ -1,4 +1,5 @@
 import Foundation
+import WeightSealTestSupport
 import Testing
 @testable import WeightSeal
 

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import WeightSealTestSupport
 import Testing
 @testable import WeightSeal
 
