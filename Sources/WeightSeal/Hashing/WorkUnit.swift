@@ -1,0 +1,24 @@
+import Crypto
+#if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A unit of work: a file's sequential stream or one of its ranges.
+struct WorkUnit {
+    enum Kind {
+        case stream
+        case range(Int)
+        /// Piece `k` of a BLAKE3 file hashed as pieces.
+        case piece(Int)
+    }
+
+    let file: FileJob
+    let kind: Kind
+    /// Bytes the unit reads.
+    let bytes: UInt64
+    /// A stream feeding two kinds of digest, over more than one buffer: a second worker can help.
+    let shareable: Bool
+}
