@@ -54,6 +54,8 @@ extension WeightSealCommand {
                         || n.contains("b3sum") || n.hasSuffix(".b3")
                 })
             }
+            // Reserved before hashing, as `sign` does: an unwritable folder fails first; an interrupt removes it.
+            let pending = try output.map { path throws(WeightSealError) in try AtomicFile.Pending(path: path) }
             var builder = ManifestBuilder()
             builder.chunkSize = chunkSize.bytes
             builder.hashAlgorithm = hashAlgorithm.algorithm
@@ -72,11 +74,11 @@ extension WeightSealCommand {
             case .sums, .sha256sums:
                 text = Array(ChecksumFile.render(digests: manifest.files.map { ($0.path, [UInt8](hexString: $0.digest) ?? []) }).utf8)
             }
-            guard let output else {
+            guard let output, let pending else {
                 writeOut(text)
                 return
             }
-            try AtomicFile.write(text, to: output)
+            try pending.commit(text)
             let bytes = manifest.files.reduce(UInt64(0)) { $0 + $1.size }
             if json {
                 printOut(jsonText(HashSummary(output: output, files: manifest.files.count, bytes: bytes, root: manifest.root)))

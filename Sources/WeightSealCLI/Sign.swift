@@ -98,6 +98,10 @@ extension WeightSealCommand {
             try checkOutput(out, model: directory,
                             inputs: (key.map(keyFiles) ?? []) + [certificate.map { ("--certificate", $0) }, certificateChain.map { ("--certificate-chain", $0) }].compactMap { $0 },
                             allowing: { $0.hasSuffix(".sig") })
+            let replaced = FileManager.default.fileExists(atPath: out)
+            // The output's temporary file is made now: an unwritable folder fails before any hashing, and an
+            // interrupt (SIGINT, SIGTERM) removes it. The folder walk never covers it.
+            let pending = try AtomicFile.Pending(path: out)
             let signer = ModelSigner(
                 options: .init(format: format == .oms ? .oms : .weightseal, hashAlgorithm: hashAlgorithm.algorithm,
                                chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
@@ -127,8 +131,7 @@ extension WeightSealCommand {
             for n in signed.warnings {
                 printError("weightseal: \(n.severity == .note ? "note" : "warning"): \(n.path.map { ModelPath.quoted($0) + ": " } ?? "")\(n.message)")
             }
-            let replaced = FileManager.default.fileExists(atPath: out)
-            try AtomicFile.write(try signed.bundle.jsonData() + [10], to: out)
+            try pending.commit(try signed.bundle.jsonData() + [10])
             if replaced { printError("weightseal: note: replaced the existing \(out)") }
             var summary = SignSummary(signature: out, format: format.rawValue, files: signed.files, bytes: signed.bytes,
                                       root: signed.root, seconds: Date().timeIntervalSince(started))

@@ -23,6 +23,8 @@ public enum WeightSealMain {
     }
 
     public static func run() async -> Never {
+        // An interrupted `sign` must not leave `.model.sig.weightseal-tmp-…` in the model folder.
+        AtomicFile.removeTemporaryFilesOnSignals()
         do {
             var command = try WeightSealCommand.parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -135,6 +135,8 @@ private struct Walker {
         }
         names.sort { $0.lexicographicallyPrecedes($1) }
         for nameBytes in names {
+            // A weightseal output being written (or left by a process that was killed) is never part of the model.
+            if AtomicFile.isTemporaryName(nameBytes) { continue }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 let shown = (relative + [nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()])
                     .joined(separator: "/")

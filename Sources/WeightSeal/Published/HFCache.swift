@@ -158,6 +158,7 @@ private struct SnapshotWalker {
         closedir(dir)
         names.sort { $0.lexicographicallyPrecedes($1) }
         for nameBytes in names {
+            if AtomicFile.isTemporaryName(nameBytes) { continue }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
                 let shown = nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
                 scan.findings.append(Finding(.notRegularFile, path: (relative + [shown]).joined(separator: "/"),
