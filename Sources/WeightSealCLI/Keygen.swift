@@ -21,6 +21,14 @@ extension WeightSealCommand {
         @Flag(help: "Replace existing files.")
         var force = false
 
+        func validate() throws {
+            // `-o .` would write `..key`, `-o dir/` a hidden `dir/.key`: a NAME is needed.
+            let name = (output as NSString).lastPathComponent
+            if output.isEmpty || output.hasSuffix("/") || name == "." || name == ".." {
+                throw ValidationError("-o \(ModelPath.quoted(output)) names a folder; give a path prefix such as dir/release (writes dir/release.key and dir/release.pub)")
+            }
+        }
+
         func run() async throws {
             let keyPath = output + ".key"
             let pubPath = output + ".pub"
@@ -30,8 +38,20 @@ extension WeightSealCommand {
                 }
             }
             let key = SigningKey.generate(algorithm)
-            try AtomicFile.write(Array(key.pemRepresentation.utf8), to: keyPath, mode: 0o600)
-            try AtomicFile.write(Array(key.publicKey.pemRepresentation.utf8), to: pubPath, mode: 0o644)
+            // Both or neither: each is written whole to its temporary file first (a full disk fails here, before
+            // any target is touched), then the public key is published, then the private key; if that last step
+            // fails, the new public key is removed again.
+            let privateFile = try AtomicFile.Pending(path: keyPath, mode: 0o600)
+            let publicFile = try AtomicFile.Pending(path: pubPath, mode: 0o644)
+            try privateFile.stage(Array(key.pemRepresentation.utf8))
+            try publicFile.stage(Array(key.publicKey.pemRepresentation.utf8))
+            try publicFile.publish()
+            do {
+                try privateFile.publish()
+            } catch {
+                unlink(pubPath)
+                throw error
+            }
             printOut("wrote \(keyPath) (private, mode 0600) and \(pubPath) (\(algorithm.rawValue), hint \(key.publicKey.hint.prefix(16))…)")
         }
     }

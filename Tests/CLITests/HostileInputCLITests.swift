@@ -63,9 +63,55 @@ struct HostileInputCLITests {
             #expect(!FileManager.default.fileExists(atPath: s.p("m/model.sig")))
         }
     }
+
+    @Test("keygen writes both files or neither; -o naming a folder is a usage error")
+    func keygenBothOrNeither() throws {
+        let s = TempDir()
+        for bad in [".", s.p("sub") + "/", ""] {
+            let r = try run(["keygen", "-o", bad], cwd: s.path)
+            #expect(r.status == 64, "\(bad)")
+            #expect(r.stderr.contains("names a folder"), "\(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.path).isEmpty)
+        // The public key cannot be published (its path is a folder): no private key is left without it.
+        try FileManager.default.createDirectory(atPath: s.p("d/n.pub/x"), withIntermediateDirectories: true)
+        let blocked = try run(["keygen", "-o", s.p("d/n"), "--force"])
+        #expect(blocked.status == 2)
+        #expect(blocked.stderr.contains("cannot write \"\(s.p("d/n.pub"))\": Is a directory"), "\(blocked.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.p("d")) == ["n.pub"])
+        // A full disk (a file size limit of 0): nothing is written, no temporary file stays.
+        let full = try runShell("trap '' XFSZ; ulimit -f 0; exec \"$0\" keygen -o \"$1\"", s.p("e/n"), mkdir: s.p("e"))
+        #expect(full.status == 2, "\(full.stderr)")
+        #expect(full.stderr.contains("File too large"), "\(full.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.p("e")).isEmpty)
+        #expect(try run(["keygen", "-o", s.p("e/n")]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: s.p("e")).sorted() == ["n.key", "n.pub"])
+    }
 }
 
 /// Names of weightseal temporary files in `folder`.
 private func temporaryFiles(_ folder: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.contains(".weightseal-tmp-") }
+}
+
+/// Runs `arguments[0]` with the rest, collecting output.
+private func runCommand(_ arguments: [String]) throws -> RunResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: arguments[0])
+    p.arguments = Array(arguments.dropFirst())
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return RunResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                     stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Runs `script` under /bin/sh with the binary as `$0` and `argument` as `$1`, after making `mkdir`.
+private func runShell(_ script: String, _ argument: String, mkdir: String) throws -> RunResult {
+    try FileManager.default.createDirectory(atPath: mkdir, withIntermediateDirectories: true)
+    return try runCommand(["/bin/sh", "-c", script, weightsealBinary, argument])
 }
