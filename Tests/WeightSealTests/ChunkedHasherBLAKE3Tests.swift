@@ -82,7 +82,7 @@ import Testing
         let dir = try T.TempDir()
         let path = try dir.write("f", T.bytes(50_000, seed: 3))
         let r = Self.hashers[1].hash([HashRequest(path: path, size: 60_000, algorithm: .blake3)])[0]
-        #expect(r.error?.code == .io)
+        #expect(r.error?.code == .fileChanged)
         #expect(r.blake3 == nil)
     }
 

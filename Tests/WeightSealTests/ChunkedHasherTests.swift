@@ -250,7 +250,7 @@ import Testing
             let r = hasher.hash([HashRequest(path: path, size: 200, chunkSize: 64),
                                  HashRequest(path: path, size: 200, wholeFile: false, ranges: [0..<50])])
             for result in r {
-                #expect(result.error == WeightSealError(.io, ""))
+                #expect(result.error == WeightSealError(.fileChanged, ""))
                 #expect(result.error?.message.contains("changed while hashing") == true)
                 #expect(result.sha256 == nil && result.chunks.isEmpty && result.ranges.isEmpty)
             }
@@ -276,8 +276,8 @@ import Testing
             run.workerMain()
             run.lock.withLock { while run.liveWorkers > 0 { run.lock.wait() } }
             let result = run.files[0].lock.withLock { run.files[0].result }
-            #expect(result.error == WeightSealError(.io, ""))
-            #expect(result.error?.message.contains("changed while hashing: it ended at byte 60000") == true)
+            #expect(result.error == WeightSealError(.fileChanged, ""))
+            #expect(result.error?.message.contains("changed while hashing: it has 60000 bytes now") == true)
             #expect(result.sha256 == nil && result.chunks.isEmpty)
         }
     }

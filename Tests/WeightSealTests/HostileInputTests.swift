@@ -62,4 +62,154 @@ struct HostileInputTests {
             expectError(.io, containing: "not a file name") { _ = try AtomicFile.Pending(path: bad) }
         }
     }
+
+    // MARK: Files that change while they are checked
+
+    @Test("sign: a file grown between the walk and the hashing is an error naming it (fileChanged)")
+    func signGrown() async throws {
+        let dir = TempDir()
+        dir.write("a.bin", pattern(5000))
+        dir.write("b.bin", pattern(10))
+        let builder = ManifestBuilder.small()
+        let listed = try builder.listFiles(root: dir.path)
+        let handle = try #require(FileHandle(forWritingAtPath: dir.url("a.bin").path))
+        handle.seekToEndOfFile()
+        handle.write(Data([1]))
+        handle.closeFile()
+        await expectAsyncError(.fileChanged, containing: "\"a.bin\" changed while it was hashed: its size went from 5000 to 5001 bytes") {
+            _ = try await builder.build(root: dir.path, listed: listed)
+        }
+    }
+
+    @Test("sign: a file replaced by another of the same size and bytes is still an error (a new inode)")
+    func signReplaced() async throws {
+        let dir = TempDir()
+        dir.write("a.bin", pattern(5000))
+        let builder = ManifestBuilder.small()
+        let listed = try builder.listFiles(root: dir.path)
+        let other = TempDir()
+        other.write("a.bin", pattern(5000))
+        #expect(rename(other.url("a.bin").path, dir.url("a.bin").path) == 0)
+        await expectAsyncError(.fileChanged, containing: "\"a.bin\" changed while it was hashed: it was replaced by another file") {
+            _ = try await builder.build(root: dir.path, listed: listed)
+        }
+    }
+
+    @Test("sign: a file removed while it is hashed is an error; the same run without the change signs")
+    func signRemoved() async throws {
+        let dir = TempDir()
+        dir.write("a.bin", pattern(5000))
+        dir.write("b.bin", pattern(7))
+        _ = try await ManifestBuilder.small().build(root: dir.path)
+        let path = dir.url("b.bin").path
+        await expectAsyncError(.fileChanged, containing: "\"b.bin\" changed while it was hashed: it is gone") {
+            _ = try await ManifestBuilder.small().build(root: dir.path, progress: { _ in unlink(path) })
+        }
+    }
+
+    @Test("verify: a file replaced, grown or removed while it is checked is changedDuringCheck, never verified")
+    func verifyChanged() async throws {
+        let dir = TempDir()
+        dir.write("a.bin", pattern(9000))
+        dir.write("b.bin", pattern(20))
+        let (_, ref) = try await reference(of: dir)
+        #expect(try await ModelVerifier().verify(root: dir.path, reference: ref).verdict == .verified)
+
+        let cases: [(String, @Sendable (String) -> Void)] = [
+            ("it was replaced by another file (inode ", { path in
+                let other = path + ".new"
+                _ = FileManager.default.createFile(atPath: other, contents: Data(pattern(9000, seed: 5)))
+                rename(other, path)
+            }),
+            ("its size went from 9000 to 9001 bytes", { path in
+                if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); h.write(Data([0])); h.closeFile() }
+            }),
+            ("it is gone", { path in unlink(path) }),
+        ]
+        for (message, change) in cases {
+            let copy = dir.copy()
+            let path = copy.url("a.bin").path
+            let done = Flag()
+            let report = try await ModelVerifier().verify(root: copy.path, reference: ref, progress: { _ in
+                if done.setOnce() { change(path) }
+            })
+            #expect(report.verdict == .rejected, "\(message)")
+            let f = report.findings.filter { $0.kind == .changedDuringCheck }
+            #expect(f.count == 1 && f.first?.path == "a.bin" && f.first?.severity == .failure, "\(report.findings)")
+            #expect(f.first?.message.hasPrefix("changed while it was checked: \(message)") == true, "\(f.first?.message ?? "")")
+            #expect(f.first?.message.hasSuffix("; check it again once nothing writes to it") == true)
+            #expect(report.findings.allSatisfy { $0.kind != .digestMismatch && $0.kind != .missing })
+            #expect(report.files.first { $0.path == "a.bin" }?.status == .failed)
+            #expect(report.files.first { $0.path == "b.bin" }?.status == .ok)
+        }
+    }
+
+    @Test("verify: a file truncated while its chunks are read gives its size now, and bytesHashed counts only bytes read")
+    func verifyTruncatedWhileRead() async throws {
+        let dir = TempDir()
+        let path = dir.url("big.bin").path
+        let size: UInt64 = 2 << 30
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        #expect(truncate(path, off_t(size)) == 0)
+        // Chunk digests are never compared: the file changes before its reads end.
+        let chunk: UInt64 = 64 << 20
+        let ranges = stride(from: UInt64(0), to: size, by: Int(chunk)).map {
+            ExpectedRange(start: $0, end: $0 + chunk, sha256: [UInt8](repeating: 0, count: 32))
+        }
+        let ref = Reference(kind: .weightsealManifest, isSigned: true,
+                            files: [ExpectedFile(path: "big.bin", size: size, check: .ranges(ranges, whole: nil))],
+                            ignorePaths: [], symlinks: .reject, label: "test")
+        // Truncate as soon as the engine has opened the file (seen in /proc/self/fd), long before 2 GiB are read.
+        let watcher = Thread {
+            let deadline = Date().addingTimeInterval(20)
+            while Date() < deadline {
+                if openDescriptors().contains(path) {
+                    truncate(path, 1 << 20)
+                    return
+                }
+                usleep(500)
+            }
+        }
+        watcher.start()
+        let report = try await ModelVerifier(hashing: .init(jobs: 2)).verify(root: dir.path, reference: ref)
+        let f = try #require(report.findings.first { $0.kind == .changedDuringCheck })
+        #expect(f.path == "big.bin")
+        #expect(f.message == "\(path) changed while hashing: it has 1048576 bytes now, expected 2147483648 bytes", "\(f.message)")
+        #expect(report.verdict == .rejected)
+        #expect(report.bytesHashed < size, "\(report.bytesHashed)")
+    }
+}
+
+/// A flag that is set once, from any thread.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = false
+    /// True the first time only.
+    func setOnce() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if set { return false }
+        set = true
+        return true
+    }
+}
+
+/// Expects an async `body` to throw a ``WeightSealError`` with `code` and a message containing `text`.
+func expectAsyncError(_ code: WeightSealError.Code, containing text: String, _ body: () async throws -> Void,
+                      sourceLocation: SourceLocation = #_sourceLocation) async {
+    do {
+        try await body()
+        Issue.record("expected \(code) error", sourceLocation: sourceLocation)
+    } catch let error as WeightSealError {
+        #expect(error.code == code, "\(error.message)", sourceLocation: sourceLocation)
+        #expect(error.message.contains(text), "\(error.message)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected WeightSealError, got \(error)", sourceLocation: sourceLocation)
+    }
+}
+
+/// Targets of this process's open descriptors.
+func openDescriptors() -> [String] {
+    guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
+    return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }
 }

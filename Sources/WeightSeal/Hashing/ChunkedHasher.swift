@@ -56,6 +56,9 @@ public struct HashResult: Sendable {
     public var gitBlobSHA1: [UInt8]?
     /// Why the file could not be hashed (unreadable, not a regular file, changed while hashing).
     public var error: WeightSealError?
+    /// The file's identity read from its open descriptor after its last byte was read, for the caller to compare
+    /// with what it listed (``FileIdentity/change(walked:read:path:)``).
+    public var identity: FileIdentity?
     public init() {}
 
     /// The whole-file digest in `algorithm` (``sha256`` or ``blake3``).
@@ -132,7 +135,8 @@ public final class ChunkedHasher: Sendable {
     ///   - progress: called on the calling thread about ten times a second while the run lasts, and once at the end,
     ///     with bytes read so far, bytes to read in all, and seconds since the start.
     /// - Returns: one result per request, in request order. A file that cannot be hashed has only `error` set
-    ///   (`.io`: cannot open or read, not a regular file, changed while hashing; `.invalidPath`: a symlink;
+    ///   (`.io`: cannot open or read, not a regular file; `.fileChanged`: shorter than `size` or ended early while
+    ///   read; `.invalidPath`: a symlink;
     ///   `.invalidArgument`: a range past `size`).
     public func hash(_ requests: [HashRequest], progress: (@Sendable (HashProgress) -> Void)? = nil) -> [HashResult] {
         if requests.isEmpty { return [] }

@@ -70,7 +70,7 @@ final class FileJob: @unchecked Sendable {
         let actual = UInt64(clamping: st.st_size)
         if actual < r.size {
             close(fd)
-            return .failure(WeightSealError(.io, "\(r.path) changed while hashing: it has \(actual) bytes, expected \(r.size)"))
+            return .failure(WeightSealError(.fileChanged, "\(r.path) changed while hashing: it has \(actual) bytes, expected \(r.size)"))
         }
         return .success(fd)
     }
@@ -86,7 +86,10 @@ final class FileJob: @unchecked Sendable {
         lock.withLock {
             remaining -= 1
             guard remaining == 0 else { return }
-            if fd >= 0 { close(fd) }
+            if fd >= 0 {
+                if error == nil { result.identity = FileIdentity(descriptor: fd) }
+                close(fd)
+            }
             fd = -1
             if error == nil, let pieces { pieces.settle(into: &result, request: request, chunkIsWhole: chunkIsWhole) }
             if let error {

@@ -170,7 +170,9 @@ final class HashRun: @unchecked Sendable {
             return false
         }
         guard n == count else {
-            file.fail(WeightSealError(.io, "\(file.request.path) changed while hashing: it ended at byte \(offset &+ UInt64(n)), expected \(file.request.size) bytes"))
+            // Ranges are read in parallel: where this read stopped is not where the file ends now; fstat says.
+            let now = FileIdentity(descriptor: fd).map { "it has \($0.size) bytes now" } ?? "it ended at byte \(offset &+ UInt64(n))"
+            file.fail(WeightSealError(.fileChanged, "\(file.request.path) changed while hashing: \(now), expected \(file.request.size) bytes"))
             return false
         }
         addProgress(n)

@@ -59,7 +59,9 @@ public struct ManifestBuilder: Sendable {
 
     /// Walks and hashes `root` (each byte read once) and returns its manifest and any portability warnings.
     /// - Parameter progress: called about ten times a second while hashing, and once at the end.
-    /// - Throws: as ``listFiles(root:)``, and ``WeightSealError/Code/io`` when a file cannot be read or changes meanwhile.
+    /// - Throws: as ``listFiles(root:)``, ``WeightSealError/Code/io`` when a file cannot be read,
+    ///   ``WeightSealError/Code/fileChanged`` when a file changes between the walk and the end of its hashing
+    ///   (written, replaced or removed).
     public func build(root: String, progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> (ModelManifest, [Finding]) {
         try await build(root: root, listed: try listFiles(root: root), progress: progress)
     }
@@ -81,9 +83,7 @@ public struct ManifestBuilder: Sendable {
         var entries = [ModelManifest.FileEntry]()
         entries.reserveCapacity(files.count)
         for (file, result) in zip(files, results) {
-            if let error = result.error {
-                throw WeightSealError(.io, "cannot hash \(ModelPath.quoted(file.path)): \(error.message)")
-            }
+            try Self.checkHashed(file, result)
             guard let digest = result.whole(algorithm) else { throw WeightSealError(.io, "no digest for \(ModelPath.quoted(file.path))") }
             entries.append(ModelManifest.FileEntry(path: file.path, size: file.size, digest: digest.hexString, algorithm: algorithm,
                                                    chunks: file.size > cs ? result.chunks.map(\.hexString) : nil))
@@ -98,6 +98,22 @@ public struct ManifestBuilder: Sendable {
             createdAt: rfc3339(Date()),
             tool: .init(name: "weightseal", version: WeightSealVersion.current))
         return (manifest, warnings)
+    }
+}
+
+extension ManifestBuilder {
+    /// Refuses a file that could not be hashed, or that changed between its walk and the end of its hashing (its
+    /// digest would describe no single state of it, and the signature would fail at once).
+    /// - Throws: ``WeightSealError/Code/fileChanged`` or the hashing error's code, naming the file.
+    static func checkHashed(_ file: WalkedFile, _ result: HashResult) throws(WeightSealError) {
+        if let error = result.error {
+            throw WeightSealError(error.code == .fileChanged ? .fileChanged : .io,
+                                  "cannot hash \(ModelPath.quoted(file.path)): \(error.message)")
+        }
+        if let change = FileIdentity.change(walked: file.identity, read: result.identity, path: file.fsPath) {
+            throw WeightSealError(.fileChanged, "\(ModelPath.quoted(file.path)) changed while it was hashed: \(change); "
+                + "sign again once nothing writes to the model")
+        }
     }
 }
 

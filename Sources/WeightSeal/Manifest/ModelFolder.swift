@@ -21,12 +21,16 @@ public struct WalkedFile: Sendable, Hashable {
     public var size: UInt64
     /// Whether the entry was reached through a symlink.
     public var viaSymlink: Bool
+    /// The file's identity when it was walked, compared with its identity after hashing (a file replaced or
+    /// written meanwhile is reported); `nil` when not taken.
+    public var identity: FileIdentity?
 
-    public init(path: String, fsPath: String, size: UInt64, viaSymlink: Bool) {
+    public init(path: String, fsPath: String, size: UInt64, viaSymlink: Bool, identity: FileIdentity? = nil) {
         self.path = path
         self.fsPath = fsPath
         self.size = size
         self.viaSymlink = viaSymlink
+        self.identity = identity
     }
 }
 
@@ -159,7 +163,8 @@ private struct Walker {
                 guard visitedDirectories.insert(id).inserted else { continue }
                 walk(fsDir: rawFSPath, relative: rel, depth: depth + 1)
             case S_IFREG:
-                files.append(WalkedFile(path: relPath, fsPath: rawFSPath, size: UInt64(st.st_size), viaSymlink: false))
+                files.append(WalkedFile(path: relPath, fsPath: rawFSPath, size: UInt64(st.st_size), viaSymlink: false,
+                                        identity: FileIdentity(st)))
             case S_IFLNK:
                 followLink(rawFSPath, rel: rel, relPath: relPath, depth: depth)
             default:
@@ -198,7 +203,8 @@ private struct Walker {
         }
         switch st.st_mode & S_IFMT {
         case S_IFREG:
-            files.append(WalkedFile(path: relPath, fsPath: resolved, size: UInt64(st.st_size), viaSymlink: true))
+            files.append(WalkedFile(path: relPath, fsPath: resolved, size: UInt64(st.st_size), viaSymlink: true,
+                                    identity: FileIdentity(st)))
         case S_IFDIR:
             let id = DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
             guard visitedDirectories.insert(id).inserted else {

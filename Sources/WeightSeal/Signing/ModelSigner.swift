@@ -113,7 +113,7 @@ public struct ModelSigner: Sendable {
     ///   - progress: hashing progress, about ten times a second.
     /// - Throws: ``WeightSealError``: `invalidPath` (a file that cannot be covered), `emptyModel`, `licenseConflict`,
     ///   `licenseAmbiguous`, `invalidArgument` (a key that does not match the certificate, a leaf that is expired, not
-    ///   yet valid, a CA or not for code signing, an option out of range), `io`.
+    ///   yet valid, a CA or not for code signing, an option out of range), `io`, `fileChanged`.
     public func sign(model: String, key: some MessageSigner, certificateChain: [Certificate]? = nil, signatureFile: String? = nil,
                      progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> SignedModel {
         if let first = certificateChain?.first {
@@ -137,7 +137,8 @@ public struct ModelSigner: Sendable {
     ///   - signatureFile: where the caller will write the bundle; when inside the folder it is left out.
     ///   - progress: hashing progress, about ten times a second.
     /// - Throws: ``WeightSealError``: `invalidPath`, `emptyModel`, `licenseConflict`, `licenseAmbiguous`,
-    ///   `invalidArgument` (an option out of range), `io`.
+    ///   `invalidArgument` (an option out of range), `io`, `fileChanged` (a file written, replaced or removed while
+    ///   it was hashed).
     public func statement(model: String, signatureFile: String? = nil,
                           progress: (@Sendable (HashProgress) -> Void)? = nil) async throws(WeightSealError) -> Statement {
         if options.shardSize != nil && options.format != .oms {
@@ -190,7 +191,7 @@ public struct ModelSigner: Sendable {
         let files: [WalkedFile]
         var warnings = [Finding]()
         if isFile {
-            files = [WalkedFile(path: ".", fsPath: model, size: UInt64(st.st_size), viaSymlink: false)]
+            files = [WalkedFile(path: ".", fsPath: model, size: UInt64(st.st_size), viaSymlink: false, identity: FileIdentity(st))]
         } else {
             (files, warnings) = try builder.listFiles(root: model)
         }
@@ -202,7 +203,7 @@ public struct ModelSigner: Sendable {
         let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
         var hashed = [OMSFormat.HashedFile]()
         for (f, r) in zip(files, results) {
-            if let error = r.error { throw WeightSealError(.io, "cannot hash \(ModelPath.quoted(f.path)): \(error.message)") }
+            try ManifestBuilder.checkHashed(f, r)
             hashed.append(OMSFormat.HashedFile(path: f.path, size: f.size, digest: r.whole(algorithm), algorithm: algorithm,
                                                shards: r.chunks))
         }

@@ -23,6 +23,9 @@ public struct WeightSealError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let invalidPath = Code("invalidPath")
         /// Reading or writing a file failed.
         public static let io = Code("io")
+        /// A file changed while it was hashed (it ended early, or its device, inode, size or modification time
+        /// differ from when it was listed): its digest describes no single state of the file. The message names it.
+        public static let fileChanged = Code("fileChanged")
         /// An input exceeds a bound in ``Limits``.
         public static let limitExceeded = Code("limitExceeded")
         /// The model folder has no file to cover.

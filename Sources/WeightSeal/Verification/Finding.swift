@@ -68,6 +68,9 @@ extension Finding.Kind {
     public static let symlinkCycle = Finding.Kind("symlinkCycle")
     public static let danglingSymlink = Finding.Kind("danglingSymlink")
     public static let unreadable = Finding.Kind("unreadable")
+    /// A file changed while it was checked: it ended early, or its device, inode, size or modification time after
+    /// hashing differ from when it was listed (replaced, written or removed). Its digest vouches for no state of it.
+    public static let changedDuringCheck = Finding.Kind("changedDuringCheck")
     /// A file whose name a manifest cannot hold (a backslash, a name too long): `sign` and `hash` refuse it.
     public static let invalidName = Finding.Kind("invalidName")
     public static let ignored = Finding.Kind("ignored")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
@@ -202,7 +203,8 @@ public struct ModelVerifier: Sendable {
             guard reference.files.count == 1, reference.files[0].path == "." else {
                 throw WeightSealError(.io, "\(root) is a file, but \(reference.label) describes a folder")
             }
-            listing = FolderListing(files: [WalkedFile(path: ".", fsPath: root, size: UInt64(st.st_size), viaSymlink: false)], findings: [])
+            listing = FolderListing(files: [WalkedFile(path: ".", fsPath: root, size: UInt64(st.st_size), viaSymlink: false,
+                                                       identity: FileIdentity(st))], findings: [])
         } else if cacheRepository != nil, let snapshot = HFCacheSnapshot.detect(path: root) {
             // The cache's documented link chain (snapshot -> blobs -> shared blobs) is followed only here.
             listing = try snapshot.listing(ignorePaths: reference.ignorePaths)
@@ -260,10 +262,14 @@ public struct ModelVerifier: Sendable {
         // Two workers per core by default: while one waits for a cold disk the other hashes, so reading and hashing
         // overlap (docs/performance.md, cold reads); warm, the extra workers cost nothing measurable.
         let jobs = hashing.jobs ?? 2 * activeProcessorCount()
-        let results = await ChunkedHasher(jobs: jobs).hash(requests, progress: progress)
-        let bytesHashed = requests.reduce(UInt64(0)) { sum, r in
-            sum + (r.wholeFile || r.gitBlobSHA1 ? r.size : r.ranges.reduce(0) { $0 + ($1.upperBound - $1.lowerBound) })
+        // Bytes the engine really read (its last progress report), not the sizes asked for: a file truncated while
+        // it is read stops counting where its reads stopped.
+        let read = ReadBytes()
+        let results = await ChunkedHasher(jobs: jobs).hash(requests) { p in
+            read.bytes.withLock { $0 = p.bytesDone }
+            progress?(p)
         }
+        let bytesHashed = read.bytes.withLock { $0 }
 
         // Digests of every expected file, to name swapped or misrouted content.
         var expectedOwner = [[UInt8]: String]()
@@ -279,7 +285,20 @@ public struct ModelVerifier: Sendable {
 
         for ((e, w), result) in zip(pending, results) {
             if let error = result.error {
-                findings.append(Finding(.unreadable, path: e.path, message: error.message))
+                if error.code == .fileChanged {
+                    findings.append(Finding(.changedDuringCheck, path: e.path, message: error.message))
+                    status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                } else {
+                    findings.append(Finding(.unreadable, path: e.path, message: error.message))
+                    status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                }
+                continue
+            }
+            // The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or
+            // removed meanwhile is not vouched for, whatever its digest said.
+            if let change = FileIdentity.change(walked: w.identity, read: result.identity, path: w.fsPath) {
+                findings.append(Finding(.changedDuringCheck, path: e.path,
+                    message: "changed while it was checked: \(change); check it again once nothing writes to it"))
                 status[e.path] = .init(path: e.path, status: .failed, size: w.size)
                 continue
             }
@@ -392,6 +411,11 @@ public struct ModelVerifier: Sendable {
         f.hints = PlaceholderHints.hints(fsPath: w.fsPath, size: w.size, expected: e)
         return f
     }
+}
+
+/// The engine's count of bytes read, kept from its progress reports.
+private final class ReadBytes: Sendable {
+    let bytes = Mutex<UInt64>(0)
 }
 
 /// `67108864` → `67,108,864`: byte offsets as people read them.

@@ -86,7 +86,7 @@ public struct VerificationReport: Codable, Sendable {
     public var findings: [Finding]
     /// The signed SPDX license expression, when the reference records one.
     public var license: String?
-    /// Bytes read and hashed.
+    /// Bytes read and hashed (a file that ends early while it is read counts the bytes read before).
     public var bytesHashed: UInt64
     /// Wall-clock seconds spent.
     public var seconds: Double

@@ -1,0 +1,82 @@
+#if canImport(CoreFoundation)
+import CoreFoundation  // `struct stat` is owned by CoreFoundation's module once Yams is imported (MemberImportVisibility)
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What tells one state of a file from another without reading it: device, inode, size and modification time
+/// (with nanoseconds). Taken when a folder is walked, from the open descriptor once the file has been read, and from
+/// the path afterwards: if any differs, the bytes hashed are not known to be the bytes now at the path.
+///
+/// A write that keeps the size and lands within the file system's timestamp granularity is not seen; every other
+/// change, replacement (`rename` over the path, a new inode) or removal is.
+public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
+    public var device: UInt64
+    public var inode: UInt64
+    /// Size in bytes.
+    public var size: UInt64
+    /// Modification time: seconds and nanoseconds since the epoch.
+    public var modifiedSeconds: Int64
+    public var modifiedNanoseconds: Int64
+
+    public init(device: UInt64, inode: UInt64, size: UInt64, modifiedSeconds: Int64, modifiedNanoseconds: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modifiedSeconds = modifiedSeconds
+        self.modifiedNanoseconds = modifiedNanoseconds
+    }
+
+    init(_ st: stat) {
+        #if canImport(Darwin)
+        let mtime = st.st_mtimespec
+        #else
+        let mtime = st.st_mtim
+        #endif
+        self.init(device: UInt64(truncatingIfNeeded: st.st_dev), inode: UInt64(truncatingIfNeeded: st.st_ino),
+                  size: UInt64(clamping: st.st_size), modifiedSeconds: Int64(mtime.tv_sec), modifiedNanoseconds: Int64(mtime.tv_nsec))
+    }
+
+    /// The identity of the file at `path` now (following symlinks), or `nil` when nothing is there.
+    public init?(path: String) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        self.init(st)
+    }
+
+    /// The identity of an open descriptor, or `nil` when `fstat` fails.
+    public init?(descriptor fd: Int32) {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        self.init(st)
+    }
+
+    public var description: String {
+        "device \(device), inode \(inode), \(size) bytes, modified \(modifiedSeconds).\(String(repeating: "0", count: max(0, 9 - String(modifiedNanoseconds).count)))\(modifiedNanoseconds)"
+    }
+
+    /// How `later` differs from this identity, in words, or `nil` when it is the same file in the same state.
+    /// A `nil` `later` means the path no longer leads to a file.
+    public func change(to later: FileIdentity?) -> String? {
+        guard let later else { return "it is gone" }
+        if later.device != device || later.inode != inode { return "it was replaced by another file (inode \(inode) → \(later.inode))" }
+        if later.size != size { return "its size went from \(size) to \(later.size) bytes" }
+        if later.modifiedSeconds != modifiedSeconds || later.modifiedNanoseconds != modifiedNanoseconds {
+            return "it was modified (same size, new modification time)"
+        }
+        return nil
+    }
+
+    /// What changed about a file between its walk and the end of its check: the identity `walked` (from the walk;
+    /// `nil` when the caller had none), `read` (from the descriptor after the last byte was read; `nil` when not
+    /// known), and the file at `path` now. `nil` when all agree.
+    public static func change(walked: FileIdentity?, read: FileIdentity?, path: String) -> String? {
+        guard let first = walked ?? read else { return nil }
+        if let read, let c = first.change(to: read) { return c + " while it was read" }
+        if let c = first.change(to: FileIdentity(path: path)) { return c }
+        return nil
+    }
+}
