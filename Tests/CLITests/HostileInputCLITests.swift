@@ -87,6 +87,33 @@ struct HostileInputCLITests {
         #expect(try run(["keygen", "-o", s.p("e/n")]).status == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: s.p("e")).sorted() == ["n.key", "n.pub"])
     }
+
+    @Test("files under a folder that cannot be read are unreadable, never missing (root: capabilities dropped)")
+    func unreadableFolder() throws {
+        let s = TempDir()
+        s.write("m/a.bin", "a")
+        s.write("m/sub/b.bin", "b")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key")]).status == 0)
+        chmod(s.p("m/sub"), 0)
+        defer { chmod(s.p("m/sub"), 0o755) }
+        var prefix: [String] = []
+        if geteuid() == 0 {
+            // Root reads any folder; without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH it is held to the mode bits.
+            guard FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+                print("skipped: running as root without /usr/bin/setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+                return
+            }
+            prefix = ["/usr/bin/setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--inh-caps", "-all"]
+        }
+        let r = try runCommand(prefix + [weightsealBinary, "verify", s.p("m"), "--key", s.p("k.pub"), "--json"])
+        #expect(r.status == 1, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let files = (report["files"] as? [[String: Any]] ?? []).map { "\($0["path"] ?? "") \($0["status"] ?? "")" }
+        #expect(files == ["a.bin ok", "sub/b.bin unreadable"], "\(files)")
+        let findings = (report["findings"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "") \($0["path"] ?? "")" }
+        #expect(findings.sorted() == ["unreadable sub", "unreadable sub/b.bin"], "\(findings)")
+    }
 }
 
 /// Names of weightseal temporary files in `folder`.

@@ -178,6 +178,30 @@ struct HostileInputTests {
         #expect(report.verdict == .rejected)
         #expect(report.bytesHashed < size, "\(report.bytesHashed)")
     }
+
+    // MARK: Unreadable folders
+
+    @Test("files under a folder that cannot be read are unreadable, not missing; the folder is not a file")
+    func unreadableFolder() async throws {
+        guard !canReadEverything() else {
+            print("skipped: running with CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH (root), which reads any folder; "
+                  + "the CLI test HostileInputCLITests.unreadableFolder covers this with those capabilities dropped")
+            return
+        }
+        let dir = TempDir()
+        dir.write("a.bin", pattern(10))
+        dir.write("sub/b.bin", pattern(20))
+        dir.write("sub/deeper/c.bin", pattern(30))
+        let (_, ref) = try await reference(of: dir)
+        chmod(dir.url("sub").path, 0)
+        defer { chmod(dir.url("sub").path, 0o755) }
+        let report = try await ModelVerifier().verify(root: dir.path, reference: ref)
+        #expect(report.verdict == .rejected)
+        #expect(report.findings.allSatisfy { $0.kind != .missing && $0.kind != .unexpected })
+        #expect(report.files.map { "\($0.path) \($0.status)" } == ["a.bin ok", "sub/b.bin unreadable", "sub/deeper/c.bin unreadable"])
+        #expect(report.findings.first { $0.path == "sub" }?.message == "cannot read folder: Permission denied; nothing below it was looked at")
+        #expect(report.findings.first { $0.path == "sub/b.bin" }?.message == "not looked at: the folder \"sub\" cannot be read")
+    }
 }
 
 /// A flag that is set once, from any thread.
@@ -212,4 +236,12 @@ func expectAsyncError(_ code: WeightSealError.Code, containing text: String, _ b
 func openDescriptors() -> [String] {
     guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return [] }
     return fds.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0) }
+}
+
+/// Whether this process bypasses file permissions (root with CAP_DAC_OVERRIDE or CAP_DAC_READ_SEARCH).
+func canReadEverything() -> Bool {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+          let caps = UInt64(line.split(separator: "\t").last ?? "", radix: 16) else { return geteuid() == 0 }
+    return caps & 0b110 != 0  // CAP_DAC_OVERRIDE (1), CAP_DAC_READ_SEARCH (2)
 }

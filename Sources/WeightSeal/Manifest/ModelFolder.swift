@@ -38,8 +38,22 @@ public struct WalkedFile: Sendable, Hashable {
 public struct FolderListing: Sendable {
     /// Files in path-byte order.
     public var files: [WalkedFile]
-    /// Symlinks refused or escaping, dangling links, cycles, fifos, sockets, devices, names that are not UTF-8.
+    /// Symlinks refused or escaping, dangling links, cycles, fifos, sockets, devices, names that are not UTF-8,
+    /// folders that cannot be read.
     public var findings: [Finding]
+    /// Relative paths of the folders that could not be read (`"."` for the root): what lies below was not looked at.
+    public var unreadableFolders: [String]
+
+    public init(files: [WalkedFile], findings: [Finding], unreadableFolders: [String] = []) {
+        self.files = files
+        self.findings = findings
+        self.unreadableFolders = unreadableFolders
+    }
+
+    /// The unreadable folder `path` lies below, if any.
+    public func unreadableFolder(above path: String) -> String? {
+        unreadableFolders.first { $0 == "." || ModelPath.isIgnored(path, by: [$0]) }
+    }
 }
 
 /// Walks a model folder (DESIGN §3, §5.4): never follows a symlink unless the rule allows it and its target stays
@@ -79,7 +93,7 @@ public enum ModelFolder {
         walker.visitedDirectories.insert(DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
         walker.walk(fsDir: root, relative: [], depth: 0)
         walker.files.sort { pathBytesLess($0.path, $1.path) }
-        return FolderListing(files: walker.files, findings: walker.findings)
+        return FolderListing(files: walker.files, findings: walker.findings, unreadableFolders: walker.unreadableFolders)
     }
 
     /// Names that collide under Unicode NFC or case folding (not portable to macOS/Windows file systems).
@@ -110,6 +124,7 @@ private struct Walker {
     let containment: String
     var files: [WalkedFile] = []
     var findings: [Finding] = []
+    var unreadableFolders: [String] = []
     var visitedDirectories = Set<DirID>()
 
     init(options: ModelFolder.Options, containment: String) {
@@ -124,8 +139,10 @@ private struct Walker {
             return
         }
         guard let dir = opendir(fsDir) else {
+            let reason = String(cString: strerror(errno))
+            unreadableFolders.append(relDir.isEmpty ? "." : relDir)
             findings.append(Finding(.unreadable, path: relDir.isEmpty ? "." : relDir,
-                                    message: "cannot read folder: \(String(cString: strerror(errno)))"))
+                                    message: "cannot read folder: \(reason); nothing below it was looked at"))
             return
         }
         defer { closedir(dir) }

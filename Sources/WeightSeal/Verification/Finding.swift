@@ -67,6 +67,7 @@ extension Finding.Kind {
     public static let symlinkEscapes = Finding.Kind("symlinkEscapes")
     public static let symlinkCycle = Finding.Kind("symlinkCycle")
     public static let danglingSymlink = Finding.Kind("danglingSymlink")
+    /// A file, or the folder holding it, could not be read: it was not looked at (never reported as missing).
     public static let unreadable = Finding.Kind("unreadable")
     /// A file changed while it was checked: it ended early, or its device, inode, size or modification time after
     /// hashing differ from when it was listed (replaced, written or removed). Its digest vouches for no state of it.

@@ -149,7 +149,7 @@ public struct ModelVerifier: Sendable {
         if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
         // A file that failed its size or digest check is not parsed: its bytes are not the signed ones (and may be
         // hostile), so its license and format checks would only echo the failure.
-        let failed = Set(report.files.filter { $0.status == .failed }.map(\.path))
+        let failed = Set(report.files.filter { $0.status == .failed || $0.status == .unreadable }.map(\.path))
         let checked = FolderListing(files: listing.files.filter { !failed.contains($0.path) }, findings: listing.findings)
         report.add(extraChecks(root: target.path, listing: checked, reference: reference, manifest: manifest, skipped: failed))
         report.license = manifest?.license?.expression
@@ -222,11 +222,25 @@ public struct ModelVerifier: Sendable {
         // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
         // so no caller flag loosens the signed symlink rule.
         var accounted = Set<[UInt8]>()
+        let unreadableFolders = Set(listing.unreadableFolders)
         for f in listing.findings {
             findings.append(f)
             guard let p = f.path else { continue }
+            // A folder that cannot be read is not a file: the files the reference lists below it are reported next.
+            if f.kind == .unreadable && unreadableFolders.contains(p) && expectedByPath[key(of: p)] == nil { continue }
             accounted.insert(key(of: p))
-            status[p] = .init(path: p, status: expectedByPath[key(of: p)] != nil ? .failed : .unexpected, size: nil)
+            let expected = expectedByPath[key(of: p)] != nil
+            status[p] = .init(path: p, status: expected ? (f.kind == .unreadable ? .unreadable : .failed) : .unexpected, size: nil)
+        }
+        // Files below a folder that cannot be read were not looked at: never "missing".
+        if !unreadableFolders.isEmpty {
+            for e in reference.files where !accounted.contains(key(of: e.path)) {
+                guard let folder = listing.unreadableFolder(above: e.path) else { continue }
+                accounted.insert(key(of: e.path))
+                findings.append(Finding(.unreadable, path: e.path,
+                    message: "not looked at: the folder \(ModelPath.quoted(folder)) cannot be read"))
+                status[e.path] = .init(path: e.path, status: .unreadable, size: nil)
+            }
         }
 
         // Sizes first: a truncated shard fails without hashing.
@@ -290,7 +304,7 @@ public struct ModelVerifier: Sendable {
                     status[e.path] = .init(path: e.path, status: .failed, size: w.size)
                 } else {
                     findings.append(Finding(.unreadable, path: e.path, message: error.message))
-                    status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                    status[e.path] = .init(path: e.path, status: .unreadable, size: w.size)
                 }
                 continue
             }

@@ -64,8 +64,10 @@ public struct VerificationReport: Codable, Sendable {
 
     /// Per-file outcome.
     public struct FileResult: Codable, Sendable {
+        /// `unreadable`: the file (or the folder holding it) could not be read, so it was not looked at; it is
+        /// neither known to be missing nor known to be bad.
         public enum Status: String, Codable, Sendable {
-            case ok, failed, missing, unexpected
+            case ok, failed, missing, unexpected, unreadable
         }
         public var path: String
         public var status: Status
