@@ -66,7 +66,9 @@ extension WeightSealCommand {
             let progress = ProgressLine()
             let (manifest, warnings) = try await builder.build(root: directory, progress: progress.handler)
             progress.finish()
-            for w in warnings { printError("weightseal: warning: \(w.message)") }
+            for w in warnings {
+                printError("weightseal: \(w.severity == .note ? "note" : "warning"): \(w.path.map { ModelPath.quoted($0) + ": " } ?? "")\(w.message)")
+            }
             let text: [UInt8]
             switch format {
             case .weightseal:

@@ -64,6 +64,20 @@ struct HostileInputCLITests {
         }
     }
 
+    @Test("a 6 MB name in a checksum file is elided in the error: the message stays short (60 MB was echoed whole)")
+    func hugeNameInMessage() throws {
+        let s = TempDir()
+        s.write("m/a.bin", "x")
+        let name = String(repeating: "a", count: 6_000_000)
+        s.write("SHA256SUMS", String(repeating: "0", count: 64) + "  " + name + "\n")
+        let r = try run(["verify", s.p("m"), "--checksums", s.p("SHA256SUMS")])
+        #expect(r.status == 2)
+        #expect(r.stderr.utf8.count < 600, "\(r.stderr.utf8.count) bytes")
+        #expect(r.stderr.contains("line 1: invalid path \"aaaa"), "\(r.stderr)")
+        #expect(r.stderr.contains("aaaa…aaaa"), "\(r.stderr)")
+        #expect(r.stderr.contains("aaaa\" (6000000 bytes): longer than 4096 bytes"), "\(r.stderr)")
+    }
+
     @Test("keygen writes both files or neither; -o naming a folder is a usage error")
     func keygenBothOrNeither() throws {
         let s = TempDir()
@@ -113,6 +127,21 @@ struct HostileInputCLITests {
         #expect(files == ["a.bin ok", "sub/b.bin unreadable"], "\(files)")
         let findings = (report["findings"] as? [[String: Any]] ?? []).map { "\($0["kind"] ?? "") \($0["path"] ?? "")" }
         #expect(findings.sorted() == ["unreadable sub", "unreadable sub/b.bin"], "\(findings)")
+    }
+
+    @Test("a name with U+202E is escaped in every line printed, and sign warns about it")
+    func bidiName() throws {
+        let s = TempDir()
+        s.write("m/report\u{202E}fdp.exe", "x")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        let signed = try run(["sign", s.p("m"), "--key", s.p("k.key")])
+        #expect(signed.status == 0)
+        #expect(signed.stderr.contains("weightseal: warning: \"report\\u{202e}fdp.exe\": name holds bidirectional control characters (U+202E)"), "\(signed.stderr)")
+        s.write("m/report\u{202E}fdp.exe", "y")
+        let r = try run(["verify", s.p("m"), "--key", s.p("k.pub")])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("FAIL  \"report\\u{202e}fdp.exe\"  digestMismatch"), "\(r.stdout)")
+        #expect(!(r.stdout + r.stderr).unicodeScalars.contains("\u{202E}"))
     }
 }
 

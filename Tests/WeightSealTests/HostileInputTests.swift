@@ -202,6 +202,32 @@ struct HostileInputTests {
         #expect(report.findings.first { $0.path == "sub" }?.message == "cannot read folder: Permission denied; nothing below it was looked at")
         #expect(report.findings.first { $0.path == "sub/b.bin" }?.message == "not looked at: the folder \"sub\" cannot be read")
     }
+
+    // MARK: Names in messages
+
+    @Test("quoted text is escaped (controls, bidi controls) and elided past 160 characters with its length")
+    func quoting() {
+        #expect(ModelPath.quoted("a\u{202E}gpj.exe") == "\"a\\u{202e}gpj.exe\"")
+        #expect(ModelPath.quoted("\u{2066}x\u{2069}\u{200F}\u{0085}") == "\"\\u{2066}x\\u{2069}\\u{200f}\\u{85}\"")
+        #expect(ModelPath.quoted("é/日本") == "\"é/日本\"")
+        let long = String(repeating: "a", count: 60_000_000) + "END"
+        let shown = ModelPath.quoted(long)
+        #expect(shown == "\"" + String(repeating: "a", count: 106) + "…" + String(repeating: "a", count: 51) + "END\" (60000003 bytes)")
+        let path = String(repeating: "x/", count: 10_000) + "y"
+        expectError(.invalidPath, containing: "longer than 4096 bytes") { try ModelPath.validate(path) }
+        do { try ModelPath.validate(path) } catch { #expect(error.message.utf8.count < 300, "\(error.message.utf8.count)") }
+    }
+
+    @Test("a name with bidi controls is warned about at signing, escaped")
+    func bidiWarning() throws {
+        let dir = TempDir()
+        dir.write("model\u{202E}txt.exe", "x")
+        dir.write("plain.bin", "y")
+        let warnings = try ManifestBuilder.small().listFiles(root: dir.path).warnings
+        #expect(warnings.map(\.kind) == [.bidiControl])
+        #expect(warnings.first?.severity == .warning)
+        #expect(warnings.first?.message == "name holds bidirectional control characters (U+202E) that make it display as another name; weightseal shows them escaped")
+    }
 }
 
 /// A flag that is set once, from any thread.

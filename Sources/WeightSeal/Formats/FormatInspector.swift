@@ -242,7 +242,7 @@ public enum FormatInspector {
         var seen = Set<String>()
         for i in scan.disallowedImports where seen.insert(i.qualifiedName).inserted {
             findings.append(Finding(.pickleImport, .failure, path: path,
-                message: "pickle\(whereText) imports \(i.qualifiedName) (\(i.opcode) at offset \(i.offset)), which is not on the allow-list; loading runs it",
+                message: "pickle\(whereText) imports \(ModelPath.shown(i.qualifiedName)) (\(i.opcode) at offset \(i.offset)), which is not on the allow-list; loading runs it",
                 actual: i.qualifiedName))
         }
         if scan.hitLimit {

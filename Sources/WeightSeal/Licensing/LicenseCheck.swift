@@ -135,7 +135,7 @@ public enum LicenseCheck {
     static func applyPolicy(_ policy: LicensePolicy, to expressions: [SPDXExpression], signed: LicenseRecord?) -> [Finding] {
         if expressions.isEmpty {
             guard policy.hasAllowList else { return [] }
-            return [Finding(.licenseNotAllowed, message: "no license expression is declared, and the policy allows only \(policy.allow.joined(separator: ", "))",
+            return [Finding(.licenseNotAllowed, message: "no license expression is declared, and the policy allows only \(ModelPath.listed(policy.allow))",
                             expected: policy.allow.joined(separator: ", "), actual: nil)]
         }
         var out: [Finding] = []
@@ -143,8 +143,8 @@ public enum LicenseCheck {
             let verdict = policy.evaluate(expr)
             guard !verdict.passes else { continue }
             var expected: [String] = []
-            if !policy.allow.isEmpty { expected.append("allow " + policy.allow.joined(separator: ", ")) }
-            if !policy.deny.isEmpty { expected.append("deny " + policy.deny.joined(separator: ", ")) }
+            if !policy.allow.isEmpty { expected.append("allow " + ModelPath.listed(policy.allow)) }
+            if !policy.deny.isEmpty { expected.append("deny " + ModelPath.listed(policy.deny)) }
             out.append(Finding(.licenseNotAllowed,
                                message: "license \(expr) breaks the license policy: " + verdict.failingTerms.joined(separator: ", "),
                                expected: expected.joined(separator: "; "), actual: expr.description))

@@ -96,7 +96,8 @@ public enum ModelFolder {
         return FolderListing(files: walker.files, findings: walker.findings, unreadableFolders: walker.unreadableFolders)
     }
 
-    /// Names that collide under Unicode NFC or case folding (not portable to macOS/Windows file systems).
+    /// Names that collide under Unicode NFC or case folding (not portable to macOS/Windows file systems), names with
+    /// a `:` (note), names holding bidirectional controls (``Finding/Kind/bidiControl``, warning).
     public static func portabilityWarnings(_ paths: [String]) -> [Finding] {
         var groups = [String: [String]]()
         for p in paths { groups[p.precomposedStringWithCanonicalMapping.lowercased(), default: []].append(p) }
@@ -109,6 +110,14 @@ public enum ModelFolder {
         }
         for p in paths where p.contains(":") {
             findings.append(Finding(.nameCollision, .note, path: p, message: "name contains ':', which Windows does not allow"))
+        }
+        for p in paths {
+            let controls = Set(p.unicodeScalars.filter(ModelPath.isBidiControl).map(\.value)).sorted()
+            guard !controls.isEmpty else { continue }
+            let names = controls.map { "U+" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")
+            findings.append(Finding(.bidiControl, .warning, path: p,
+                message: "name holds bidirectional control characters (\(names)) that make it display as another name; "
+                    + "weightseal shows them escaped"))
         }
         return findings.sorted { pathBytesLess($0.path ?? "", $1.path ?? "") }
     }
@@ -192,7 +201,7 @@ private struct Walker {
     }
 
     mutating func followLink(_ fsPath: String, rel: [String], relPath: String, depth: Int) {
-        let target = readLink(fsPath) ?? "?"
+        let target = readLink(fsPath).map(ModelPath.shown) ?? "?"
         guard options.symlinks == .withinRoot else {
             findings.append(Finding(.symlinkRejected, path: relPath,
                 message: "is a symlink (to \(target)); the manifest does not allow symlinks"))

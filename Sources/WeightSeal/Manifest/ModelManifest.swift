@@ -220,7 +220,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             throw WeightSealError(.malformedManifest, "\(label): _type is \(statement.type), expected \(ManifestStatement.statementType)")
         }
         guard statement.predicateType == predicateType else {
-            throw WeightSealError(.malformedManifest, "\(label): predicateType is \(statement.predicateType), expected \(predicateType)")
+            throw WeightSealError(.malformedManifest, "\(label): predicateType is \(ModelPath.quoted(statement.predicateType)), expected \(predicateType)")
         }
         let manifest = statement.predicate
         let findings = try manifest.check(label: label, field: "predicate.")

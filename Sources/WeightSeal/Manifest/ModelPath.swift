@@ -54,20 +54,62 @@ public enum ModelPath {
         return false
     }
 
-    /// The path in double quotes with control characters escaped, for messages.
+    /// Most characters of text from an input shown in a message; longer text is elided in the middle.
+    public static let maxQuotedCharacters = 160
+
+    /// The path in double quotes with control characters escaped, for messages: C0 and C1 controls, DEL, and the
+    /// bidirectional controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069, U+061C) that can make a name display
+    /// as another. Text longer than ``maxQuotedCharacters`` is elided in the middle, with its length in bytes: a
+    /// name or value from an input never fills a message.
     public static func quoted(_ path: String) -> String {
-        var out = "\""
-        for s in path.unicodeScalars {
-            switch s {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            default:
-                if s.value < 0x20 || s.value == 0x7f { out += "\\u{\(String(s.value, radix: 16))}" } else { out.unicodeScalars.append(s) }
-            }
+        let (body, length) = escapedAndElided(path)
+        return "\"" + body + "\"" + length
+    }
+
+    /// ``quoted(_:)`` without the quotes: for text from an input that a message shows bare (a symlink target, a
+    /// pickle import, a media type).
+    public static func shown(_ text: String) -> String {
+        let (body, length) = escapedAndElided(text)
+        return body + length
+    }
+
+    /// At most `limit` items of `items` joined with ", ", then how many there are in all.
+    public static func listed(_ items: [String], limit: Int = 20) -> String {
+        guard items.count > limit else { return items.map(shown).joined(separator: ", ") }
+        return items.prefix(limit).map(shown).joined(separator: ", ") + ", … (\(items.count) in all)"
+    }
+
+    private static func escapedAndElided(_ text: String) -> (body: String, length: String) {
+        let scalars = text.unicodeScalars
+        // Looks at no more than the ends of a long text (a 60 MB name costs nothing here).
+        guard !scalars.dropFirst(maxQuotedCharacters).isEmpty else {
+            return (scalars.map(escaped).joined(), "")
         }
-        return out + "\""
+        let head = maxQuotedCharacters * 2 / 3
+        return (scalars.prefix(head).map(escaped).joined() + "…" + scalars.suffix(maxQuotedCharacters - head).map(escaped).joined(),
+                " (\(text.utf8.count) bytes)")
+    }
+
+    /// Whether `s` is a bidirectional formatting control (Unicode TR9: LRM, RLM, ALM, embeddings, overrides, isolates).
+    public static func isBidiControl(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    private static func escaped(_ s: Unicode.Scalar) -> String {
+        switch s {
+        case "\n": return "\\n"
+        case "\t": return "\\t"
+        case "\"": return "\\\""
+        case "\\": return "\\\\"
+        default:
+            if s.value < 0x20 || (s.value >= 0x7f && s.value < 0xa0) || isBidiControl(s) {
+                return "\\u{\(String(s.value, radix: 16))}"
+            }
+            return String(s)
+        }
     }
 }
 

@@ -52,7 +52,7 @@ public enum OMSFormat {
         case legacyPredicateType:
             return try readLegacy(payload, label: label)
         default:
-            throw WeightSealError(.unsupportedFormat, "\(label): unsupported predicate type \"\(head.predicateType)\" (expected \(predicateType))")
+            throw WeightSealError(.unsupportedFormat, "\(label): unsupported predicate type \(ModelPath.quoted(head.predicateType)) (expected \(predicateType))")
         }
     }
 
@@ -221,7 +221,7 @@ public enum OMSFormat {
         for (i, s) in statement.subject.enumerated() {
             let algorithm = s.annotations?["actual_hash_algorithm"] ?? "file-sha256"
             guard algorithm == "file-sha256" else {
-                throw WeightSealError(.unsupportedFormat, "\(label): legacy format (\(legacyPredicateType)) with hash algorithm \"\(algorithm)\" is not supported; re-sign with OMS v1.0")
+                throw WeightSealError(.unsupportedFormat, "\(label): legacy format (\(legacyPredicateType)) with hash algorithm \(ModelPath.quoted(algorithm)) is not supported; re-sign with OMS v1.0")
             }
             guard let hex = s.digest["sha256"], isLowerHex(hex, count: 64), let d = [UInt8](hexString: hex) else {
                 throw WeightSealError(.malformedManifest,
@@ -272,7 +272,7 @@ public enum OMSFormat {
     }
 
     private static func unsupportedHash(_ name: String, label: String) -> WeightSealError {
-        WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(name) is not supported (weightseal reads sha256, sha256-sharded-N and blake3)")
+        WeightSealError(.unsupportedAlgorithm, "\(label): hash algorithm \(ModelPath.shown(name)) is not supported (weightseal reads sha256, sha256-sharded-N and blake3)")
     }
 
     // MARK: - Write

@@ -151,7 +151,7 @@ public struct SigstoreBundle: Codable, Sendable {
             throw WeightSealError(.malformedBundle, "\(label): not a Sigstore bundle: no \"mediaType\" string")
         }
         guard acceptedMediaTypes.contains(mediaType) else {
-            throw WeightSealError(.malformedBundle, "\(label): unsupported bundle mediaType \"\(mediaType)\" (expected \(mediaTypeV03))")
+            throw WeightSealError(.malformedBundle, "\(label): unsupported bundle mediaType \(ModelPath.quoted(mediaType)) (expected \(mediaTypeV03))")
         }
         if object["dsseEnvelope"] == nil {
             if object["messageSignature"] != nil {

@@ -96,7 +96,7 @@ public struct SigningConfig: Sendable {
             throw WeightSealError(.malformedTrustRoot, "\(label): signing config has no \"mediaType\"")
         }
         guard media == mediaType else {
-            throw WeightSealError(.malformedTrustRoot, "\(label): unsupported signing config mediaType \"\(media)\" (reads \(mediaType))")
+            throw WeightSealError(.malformedTrustRoot, "\(label): unsupported signing config mediaType \(ModelPath.quoted(media)) (reads \(mediaType))")
         }
         do {
             return SigningConfig(

@@ -152,7 +152,7 @@ public struct TrustedRoot: Sendable {
         }
         guard media == "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
                 || media == "application/vnd.dev.sigstore.trustedroot.v0.1+json" else {
-            throw WeightSealError(.malformedTrustRoot, "\(label): unsupported trusted root mediaType \"\(media)\"")
+            throw WeightSealError(.malformedTrustRoot, "\(label): unsupported trusted root mediaType \(ModelPath.quoted(media))")
         }
         do {
             return TrustedRoot(

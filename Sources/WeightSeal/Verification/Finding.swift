@@ -72,6 +72,9 @@ extension Finding.Kind {
     /// A file changed while it was checked: it ended early, or its device, inode, size or modification time after
     /// hashing differ from when it was listed (replaced, written or removed). Its digest vouches for no state of it.
     public static let changedDuringCheck = Finding.Kind("changedDuringCheck")
+    /// A name holding a bidirectional control character (U+202E …) that can make it display as another name:
+    /// shown escaped everywhere, and warned about at signing (warning).
+    public static let bidiControl = Finding.Kind("bidiControl")
     /// A file whose name a manifest cannot hold (a backslash, a name too long): `sign` and `hash` refuse it.
     public static let invalidName = Finding.Kind("invalidName")
     public static let ignored = Finding.Kind("ignored")

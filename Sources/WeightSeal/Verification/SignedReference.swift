@@ -139,7 +139,7 @@ public struct SignedReference: Sendable {
     static func fromPayload(_ payload: [UInt8], type: String, label: String, notes: [Finding],
                             signer: SignerInfo) throws(WeightSealError) -> SignedReference {
         guard type == "application/vnd.in-toto+json" else {
-            throw WeightSealError(.unsupportedFormat, "\(label): payload type \(type) is not an in-toto Statement")
+            throw WeightSealError(.unsupportedFormat, "\(label): payload type \(ModelPath.quoted(type)) is not an in-toto Statement")
         }
         let predicateType = try peekPredicateType(payload, label: label)
         let reference: Reference
@@ -154,7 +154,7 @@ public struct SignedReference: Sendable {
             let parsed = try OMSFormat.reference(fromPayload: payload, label: label)
             (reference, manifest, findings) = (parsed.0, nil, parsed.1)
         default:
-            throw WeightSealError(.unsupportedFormat, "\(label): predicate type \(predicateType) is not supported")
+            throw WeightSealError(.unsupportedFormat, "\(label): predicate type \(ModelPath.quoted(predicateType)) is not supported")
         }
         let all = notes + findings
         // An inconsistent payload (a root that does not match its files, say) is never handed on as verified.
