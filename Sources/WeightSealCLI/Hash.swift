@@ -59,7 +59,7 @@ extension WeightSealCommand {
             var builder = ManifestBuilder()
             builder.chunkSize = chunkSize.bytes
             builder.hashAlgorithm = hashAlgorithm.algorithm
-            builder.extraIgnorePaths = ignore
+            builder.extraIgnorePaths = ignore + RepeatedOptions.values("--ignore")
             builder.symlinks = allowSymlinks ? .withinRoot : .reject
             builder.jobs = hashing.jobs
             if let output, let rel = relativePath(of: output, inside: directory) { builder.extraIgnorePaths.append(rel) }

@@ -105,7 +105,8 @@ extension WeightSealCommand {
             let signer = ModelSigner(
                 options: .init(format: format == .oms ? .oms : .weightseal, hashAlgorithm: hashAlgorithm.algorithm,
                                chunkSize: chunkSize.bytes, shardSize: shardSize?.bytes,
-                               ignorePaths: ignore, symlinks: allowSymlinks ? .withinRoot : .reject, modelName: name,
+                               ignorePaths: ignore + RepeatedOptions.values("--ignore"), symlinks: allowSymlinks ? .withinRoot : .reject,
+                               modelName: name,
                                license: license),
                 hashing: HashingSettings(jobs: hashing.jobs))
             // Keyless: the token and the instance before hashing, so a missing or expired token costs no hashing.

@@ -41,6 +41,9 @@ extension WeightSealCommand {
         @Option(help: "Allow this SPDX license (repeatable); any other license fails.")
         var allowLicense: [String] = []
 
+        /// `--allow-license` values, with those taken out before parsing (``RepeatedOptions``).
+        var allowedLicenses: [String] { allowLicense + RepeatedOptions.values("--allow-license") }
+
         @Flag(help: "Files the reference does not list are notes, not failures.")
         var ignoreUnsignedFiles = false
 
@@ -56,7 +59,7 @@ extension WeightSealCommand {
             if directory == nil && hfCache == nil { throw ValidationError("give the model folder (or --hf-cache ORG/NAME)") }
             if directory != nil && hfCache != nil { throw ValidationError("give the model folder or --hf-cache, not both") }
             if (revision != nil || cacheDir != nil) && hfCache == nil { throw ValidationError("--revision and --cache-dir go with --hf-cache") }
-            if licensePolicy != nil && !allowLicense.isEmpty { throw ValidationError("give --license-policy or --allow-license, not both") }
+            if licensePolicy != nil && !allowedLicenses.isEmpty { throw ValidationError("give --license-policy or --allow-license, not both") }
             if signature != nil && !trust.isGiven { throw ValidationError("--signature needs \(TrustOptions.names)") }
         }
 

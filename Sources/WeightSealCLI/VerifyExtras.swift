@@ -5,7 +5,7 @@ extension WeightSealCommand.Verify {
     /// `--license-policy FILE` or `--allow-license ID...`, if given.
     func loadLicensePolicy() throws -> LicensePolicy? {
         if let licensePolicy { return try LicensePolicy.load(file: licensePolicy) }
-        if !allowLicense.isEmpty { return try LicensePolicy(allowing: allowLicense) }
+        if !allowedLicenses.isEmpty { return try LicensePolicy(allowing: allowedLicenses) }
         return nil
     }
 }

@@ -64,6 +64,31 @@ struct HostileInputCLITests {
         }
     }
 
+    @Test("50,000 repeated --ignore and --allow-license run in linear time")
+    func repeatedOptions() throws {
+        let s = TempDir()
+        s.write("m/README.md", "---\nlicense: mit\n---\n")
+        s.write("m/skip/me.bin", "x")
+        #expect(try run(["keygen", "-o", s.p("k")]).status == 0)
+        // Both spellings; the last one names a real folder. (50,000 fit in the 2 MB argument limit.)
+        let ignores = (0..<49_999).flatMap { $0 % 2 == 0 ? ["--ignore", "x\($0)"] : ["--ignore=y\($0)"] } + ["--ignore", "skip"]
+        var start = Date()
+        let signed = try run(["sign", s.p("m"), "--key", s.p("k.key"), "--json"] + ignores)
+        let signSeconds = Date().timeIntervalSince(start)
+        #expect(signed.status == 0, "\(signed.stderr.prefix(500))")
+        #expect(signed.stdout.contains("\"files\" : 1"), "\(signed.stdout)")
+        #expect(signSeconds < 10, "sign with 50,000 --ignore took \(signSeconds) s")
+        let allow = Array(repeating: "--allow-license=0BSD", count: 49_999) + ["--allow-license", "MIT"]
+        start = Date()
+        let verified = try run(["verify", s.p("m"), "--key", s.p("k.pub")] + allow)
+        let verifySeconds = Date().timeIntervalSince(start)
+        #expect(verified.status == 0, "\(verified.stdout.prefix(500))")
+        #expect(verifySeconds < 10, "verify with 50,000 --allow-license took \(verifySeconds) s")
+        // A value that looks like an option is still argument-parser's to refuse.
+        #expect(try run(["sign", s.p("m"), "--key", s.p("k.key"), "--ignore", "--json"]).status == 64)
+        print("50,000 --ignore: sign \(String(format: "%.2f", signSeconds)) s; 50,000 --allow-license: verify \(String(format: "%.2f", verifySeconds)) s")
+    }
+
     @Test("a 6 MB name in a checksum file is elided in the error: the message stays short (60 MB was echoed whole)")
     func hugeNameInMessage() throws {
         let s = TempDir()

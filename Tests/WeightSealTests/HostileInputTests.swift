@@ -228,6 +228,19 @@ struct HostileInputTests {
         #expect(warnings.first?.severity == .warning)
         #expect(warnings.first?.message == "name holds bidirectional control characters (U+202E) that make it display as another name; weightseal shows them escaped")
     }
+
+    @Test("50,000 ignore paths cost a walk no more than a few: the walk looks each path up in a set")
+    func manyIgnores() throws {
+        let dir = TempDir()
+        for i in 0..<200 { dir.write("d\(i % 10)/f\(i).bin", [UInt8(i)]) }
+        var builder = ManifestBuilder.small()
+        builder.extraIgnorePaths = (0..<50_000).map { "x\($0)" } + ["d3", "d4/f14.bin"]
+        let start = Date()
+        let files = try builder.listFiles(root: dir.path).files
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(files.count == 200 - 20 - 1)
+        #expect(!files.contains { $0.path.hasPrefix("d3/") || $0.path == "d4/f14.bin" })
+    }
 }
 
 /// A flag that is set once, from any thread.

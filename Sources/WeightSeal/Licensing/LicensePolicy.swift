@@ -38,14 +38,17 @@ public struct LicensePolicy: Sendable, Hashable, Codable {
     /// - Throws: ``WeightSealError/Code/invalidArgument`` for an expression that does not parse.
     public init(allowing expressions: [String]) throws(WeightSealError) {
         var ids: [String] = []
-        for text in expressions {
+        var seen = Set<String>()
+        for text in Set(expressions).count < expressions.count ? expressions.filter({ seen.insert($0).inserted }) : expressions {
             let expr: SPDXExpression
             do { expr = try LicenseResolver.expression(forDeclaredValue: text) } catch {
                 throw WeightSealError(.invalidArgument, "--allow-license \(ModelPath.quoted(text)): \(error.message)", cause: error)
             }
             ids += expr.terms.map(\.description)
         }
-        try self.init(allow: ids, deny: [])
+        // Each id once, in first-seen order (a repeated `--allow-license` adds nothing).
+        var once = Set<String>()
+        try self.init(allow: ids.filter { once.insert($0).inserted }, deny: [])
     }
 
     public init(from decoder: any Decoder) throws {

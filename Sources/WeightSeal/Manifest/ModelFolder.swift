@@ -135,8 +135,10 @@ private struct Walker {
     var findings: [Finding] = []
     var unreadableFolders: [String] = []
     var visitedDirectories = Set<DirID>()
+    let ignoreSet: Set<[UInt8]>
 
     init(options: ModelFolder.Options, containment: String) {
+        ignoreSet = Set(options.ignorePaths.map { Array($0.utf8) })
         self.options = options
         self.containment = containment
     }
@@ -175,7 +177,7 @@ private struct Walker {
             }
             let rel = relative + [name]
             let relPath = rel.joined(separator: "/")
-            if ModelPath.isIgnored(relPath, by: options.ignorePaths) { continue }
+            if ModelPath.isIgnored(relPath, in: ignoreSet) { continue }
             // fsPath must use the raw bytes: build it from them.
             let rawFSPath = fsDir + "/" + name
             var st = stat()

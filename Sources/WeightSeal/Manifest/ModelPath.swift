@@ -45,11 +45,17 @@ public enum ModelPath {
 
     /// Whether `path` equals an ignore entry or lies below one (exact relative paths, no globs).
     public static func isIgnored(_ path: String, by ignorePaths: [String]) -> Bool {
+        isIgnored(path, in: Set(ignorePaths.map { Array($0.utf8) }))
+    }
+
+    /// ``isIgnored(_:by:)`` against a set of entries' UTF-8 bytes: the path and each of its parent folders are looked
+    /// up, so the cost grows with the path's depth, not with the number of entries (20,000 `--ignore` options).
+    public static func isIgnored(_ path: String, in ignoreSet: Set<[UInt8]>) -> Bool {
+        if ignoreSet.isEmpty { return false }
         let p = Array(path.utf8)
-        for ignore in ignorePaths {
-            let i = Array(ignore.utf8)
-            if p == i { return true }
-            if p.count > i.count, p.starts(with: i), p[i.count] == UInt8(ascii: "/") { return true }
+        if ignoreSet.contains(p) { return true }
+        for (i, byte) in p.enumerated() where byte == UInt8(ascii: "/") {
+            if ignoreSet.contains(Array(p[..<i])) { return true }
         }
         return false
     }

@@ -122,14 +122,14 @@ private struct SnapshotWalker {
     let snapshot: HFCacheSnapshot
     let repoBlobs: String
     let sharedBlobs: String
-    let ignorePaths: [String]
+    let ignorePaths: Set<[UInt8]>
     var scan = HFCacheSnapshot.Scan()
     var rootUnreadable = false
     var rootError = ""
 
     init(snapshot: HFCacheSnapshot, ignorePaths: [String]) {
         self.snapshot = snapshot
-        self.ignorePaths = ignorePaths
+        self.ignorePaths = Set(ignorePaths.map { Array($0.utf8) })
         repoBlobs = joinPath(snapshot.repoFolder, "blobs")
         sharedBlobs = joinPath(snapshot.cacheDirectory, "blobs")
     }
@@ -167,7 +167,7 @@ private struct SnapshotWalker {
             }
             let rel = relative + [name]
             let relPath = rel.joined(separator: "/")
-            if ModelPath.isIgnored(relPath, by: ignorePaths) { continue }
+            if ModelPath.isIgnored(relPath, in: ignorePaths) { continue }
             let fsPath = fsDir + "/" + name
             if scan.entries.count >= Limits.maxFiles {
                 scan.findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
