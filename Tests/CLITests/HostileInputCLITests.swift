@@ -168,6 +168,25 @@ struct HostileInputCLITests {
         #expect(r.stdout.contains("FAIL  \"report\\u{202e}fdp.exe\"  digestMismatch"), "\(r.stdout)")
         #expect(!(r.stdout + r.stderr).unicodeScalars.contains("\u{202E}"))
     }
+
+    @Test("--certificate-roots takes a system CA bundle (about 140 certificates) with the test root appended")
+    func systemCABundle() throws {
+        let bundle = "/etc/ssl/certs/ca-certificates.crt"
+        guard FileManager.default.fileExists(atPath: bundle) else {
+            print("skipped: \(bundle) is absent (Debian's ca-certificates package)")
+            return
+        }
+        let s = TempDir()
+        let system = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        let testRoot = try Data(contentsOf: URL(fileURLWithPath: omsVectors + "/pki/root-ca.pem"))
+        s.write("roots.pem", Array(system) + Array(testRoot))
+        let r = try run(["verify", omsVectors + "/model", "--signature", omsVectors + "/sigs/cert-files.sig",
+                         "--certificate-roots", s.p("roots.pem")])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let alone = try run(["verify", omsVectors + "/model", "--signature", omsVectors + "/sigs/cert-files.sig",
+                             "--certificate-roots", bundle])
+        #expect(alone.status == 1, "\(alone.stdout)\(alone.stderr)")
+    }
 }
 
 /// Names of weightseal temporary files in `folder`.

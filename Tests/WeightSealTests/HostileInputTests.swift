@@ -241,6 +241,34 @@ struct HostileInputTests {
         #expect(files.count == 200 - 20 - 1)
         #expect(!files.contains { $0.path.hasPrefix("d3/") || $0.path == "d4/f14.bin" })
     }
+
+    // MARK: Certificate roots
+
+    @Test("a system CA bundle loads as trusted roots; more than 4096 certificates or 16 MiB are refused")
+    func caBundle() throws {
+        let bundle = "/etc/ssl/certs/ca-certificates.crt"
+        if FileManager.default.fileExists(atPath: bundle) {
+            let trust = try CertificateTrust.load(rootsFile: bundle)
+            #expect(trust.roots.count > 16, "\(trust.roots.count)")
+            expectError(.limitExceeded, containing: "more than the limit of 16 certificates") {
+                _ = try CertificateTrust.loadCertificates(pemFile: bundle)
+            }
+        } else {
+            print("skipped the system bundle: \(bundle) is absent (Debian's ca-certificates package)")
+        }
+        let dir = TempDir()
+        let one = try TestPKI.root().serializeAsPEM().pemString + "\n"
+        dir.write("roots.pem", String(repeating: one, count: 4096))
+        #expect(try CertificateTrust.load(rootsFile: dir.url("roots.pem").path).roots.count == 4096)
+        dir.write("many.pem", String(repeating: one, count: 4097))
+        expectError(.limitExceeded, containing: "holds 4097 PEM blocks, more than the limit of 4096 certificates") {
+            _ = try CertificateTrust.load(rootsFile: dir.url("many.pem").path)
+        }
+        dir.write("huge.pem", [UInt8](repeating: 0x41, count: 16 * 1024 * 1024 + 1))
+        expectError(.limitExceeded, containing: "is 16777217 bytes; the limit is 16777216") {
+            _ = try CertificateTrust.load(rootsFile: dir.url("huge.pem").path)
+        }
+    }
 }
 
 /// A flag that is set once, from any thread.

@@ -15,12 +15,19 @@ extension CertificateTrust {
     ///   ``WeightSealError/Code/malformedKey`` naming the file if it is not UTF-8 PEM, holds no certificate,
     ///   a block of another type (a private key, ...) or a malformed certificate.
     public static func loadCertificates(pemFile: String) throws(WeightSealError) -> [Certificate] {
+        try loadCertificates(pemFile: pemFile, maxBytes: Limits.maxPEMBytes, maxCount: Limits.maxCertificates)
+    }
+
+    /// ``loadCertificates(pemFile:)`` with other bounds: a file of trusted roots (`--certificate-roots`) may be a
+    /// system CA bundle of a few hundred certificates (``Limits/maxRootCertificatesBytes``,
+    /// ``Limits/maxRootCertificates``). The size is checked before anything is parsed.
+    static func loadCertificates(pemFile: String, maxBytes: Int, maxCount: Int) throws(WeightSealError) -> [Certificate] {
         let label = "certificate file '\(pemFile)'"
-        let bytes = try AtomicFile.read(pemFile, limit: Limits.maxPEMBytes, what: "certificate file", allowPipe: true)
+        let bytes = try AtomicFile.read(pemFile, limit: maxBytes, what: "certificate file", allowPipe: true)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw WeightSealError(.malformedKey, "\(label) is not UTF-8 PEM text")
         }
-        return try certificates(pem: text, label: label)
+        return try certificates(pem: text, label: label, maxBytes: maxBytes, maxCount: maxCount)
     }
 
     /// Parses every `CERTIFICATE` block of PEM text.
@@ -34,9 +41,10 @@ extension CertificateTrust {
     }
 
     /// ``certificates(pem:)`` with `label` naming the source in errors.
-    static func certificates(pem: String, label: String) throws(WeightSealError) -> [Certificate] {
-        guard pem.utf8.count <= Limits.maxPEMBytes else {
-            throw WeightSealError(.limitExceeded, "\(label) is larger than \(Limits.maxPEMBytes) bytes")
+    static func certificates(pem: String, label: String, maxBytes: Int = Limits.maxPEMBytes,
+                             maxCount: Int = Limits.maxCertificates) throws(WeightSealError) -> [Certificate] {
+        guard pem.utf8.count <= maxBytes else {
+            throw WeightSealError(.limitExceeded, "\(label) is larger than \(maxBytes) bytes")
         }
         let documents: [PEMDocument]
         do {
@@ -48,15 +56,19 @@ extension CertificateTrust {
             throw WeightSealError(.malformedKey, "\(label) holds no PEM 'CERTIFICATE' block "
                 + "(a DER file can be converted with 'openssl x509 -inform der')")
         }
-        guard documents.count <= Limits.maxCertificates else {
+        guard documents.count <= maxCount else {
             throw WeightSealError(.limitExceeded,
-                "\(label) holds \(documents.count) PEM blocks, more than the limit of \(Limits.maxCertificates) certificates")
+                "\(label) holds \(documents.count) PEM blocks, more than the limit of \(maxCount) certificates")
         }
         var result: [Certificate] = []
         for (index, document) in documents.enumerated() {
             guard document.discriminator == Certificate.defaultPEMDiscriminator else {
                 throw WeightSealError(.malformedKey, "\(label): PEM block \(index + 1) is '\(document.discriminator)', "
                     + "expected '\(Certificate.defaultPEMDiscriminator)'")
+            }
+            guard document.derBytes.count <= Limits.maxCertificateBytes else {
+                throw WeightSealError(.limitExceeded, "\(label): PEM block \(index + 1) is \(document.derBytes.count) bytes of DER, "
+                    + "more than the limit of \(Limits.maxCertificateBytes) for one certificate")
             }
             do {
                 result.append(try Certificate(derEncoded: document.derBytes))

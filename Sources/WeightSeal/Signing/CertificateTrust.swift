@@ -53,12 +53,14 @@ public struct CertificateTrust: Sendable {
     ///   - identity: See ``identity``.
     ///   - validationTime: See ``validationTime``.
     /// - Throws: ``WeightSealError/Code/io`` if the file cannot be read, ``WeightSealError/Code/limitExceeded``
-    ///   beyond ``Limits/maxPEMBytes`` or ``Limits/maxCertificates``, ``WeightSealError/Code/malformedKey``
+    ///   beyond ``Limits/maxRootCertificatesBytes``, ``Limits/maxRootCertificates`` or, for one certificate,
+    ///   ``Limits/maxCertificateBytes``; ``WeightSealError/Code/malformedKey``
     ///   naming the file if it holds no certificate or a malformed one. A file whose certificates are not
     ///   self-signed roots loads fine; ``validate(leaf:intermediates:)`` then rejects.
     public static func load(rootsFile: String, identity: String? = nil,
                             validationTime: Date? = nil) throws(WeightSealError) -> CertificateTrust {
-        let roots = try loadCertificates(pemFile: rootsFile)
+        let roots = try loadCertificates(pemFile: rootsFile, maxBytes: Limits.maxRootCertificatesBytes,
+                                         maxCount: Limits.maxRootCertificates)
         return CertificateTrust(roots: roots, identity: identity, validationTime: validationTime)
     }
 

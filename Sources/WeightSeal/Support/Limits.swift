@@ -19,6 +19,11 @@ public enum Limits {
     public static let maxSignatures = 16
     /// Most certificates in one chain.
     public static let maxCertificates = 16
+    /// Most certificates, and bytes, of a file of trusted roots (`--certificate-roots`): a system CA bundle holds
+    /// about 140 in 220 KB. Every certificate anywhere is at most ``maxCertificateBytes`` of DER.
+    public static let maxRootCertificates = 4096
+    public static let maxRootCertificatesBytes = 16 * 1024 * 1024
+    public static let maxCertificateBytes = 64 * 1024
     /// Deepest directory nesting walked, and most symlink hops followed for one path.
     public static let maxDirectoryDepth = 256
     public static let maxSymlinkHops = 40
