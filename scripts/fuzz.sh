@@ -2,7 +2,7 @@
 # Fuzzes a parser of untrusted bytes with libFuzzer (Sources/Fuzz), seeded from the test vectors.
 # Usage: scripts/fuzz.sh [TARGET|all] [SECONDS]   (default: sigstore 60). Targets: scripts/fuzz.sh list
 # Crashes, timeouts and leaks land in .cache/fuzz/artifacts/TARGET; keep each as a regression in Tests/FuzzCorpus/TARGET/
-# (the tests replay that folder).
+# (the tests replay that folder). FUZZ_ASAN=1 adds AddressSanitizer (its own build folder, .build-fuzz-asan).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -38,7 +38,10 @@ case "$target" in
   *) echo "unknown target $target (scripts/fuzz.sh list)" >&2; exit 64 ;;
 esac
 mkdir -p ".cache/fuzz/artifacts/$target" "Tests/FuzzCorpus/$target"
-swift build --sanitize fuzzer -Xswiftc -DFUZZING --product Fuzz --scratch-path .build-fuzz 2>&1 | tail -1
-WEIGHTSEAL_FUZZ_TARGET="$target" .build-fuzz/debug/Fuzz ".cache/fuzz/corpus/$target" "Tests/FuzzCorpus/$target" \
+scratch=.build-fuzz
+sanitizers=(--sanitize fuzzer)
+if [ -n "${FUZZ_ASAN:-}" ]; then scratch=.build-fuzz-asan; sanitizers+=(--sanitize address); fi
+swift build "${sanitizers[@]}" -Xswiftc -DFUZZING --product Fuzz --scratch-path "$scratch" 2>&1 | tail -1
+WEIGHTSEAL_FUZZ_TARGET="$target" "$scratch"/debug/Fuzz ".cache/fuzz/corpus/$target" "Tests/FuzzCorpus/$target" \
   -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=1 -artifact_prefix=".cache/fuzz/artifacts/$target/" \
   -print_final_stats=1
