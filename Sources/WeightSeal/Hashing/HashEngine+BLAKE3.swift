@@ -93,11 +93,7 @@ extension HashRun {
             units.append(WorkUnit(file: file, kind: .stream, bytes: r.size, shareable: shareable))
             total &+= r.size
         }
-        for (i, range) in r.ranges.enumerated() {
-            let length = range.upperBound - range.lowerBound
-            units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
-            total &+= length
-        }
+        rangeUnits(file, r, into: &units, total: &total)
         return file
     }
 

@@ -53,11 +53,7 @@ final class HashRun: @unchecked Sendable {
                 units.append(WorkUnit(file: file, kind: .stream, bytes: r.size, shareable: shareable))
                 total &+= r.size
             }
-            for (i, range) in r.ranges.enumerated() {
-                let length = range.upperBound - range.lowerBound
-                units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
-                total &+= length
-            }
+            Self.rangeUnits(file, r, into: &units, total: &total)
         }
         // Largest first: big units start early and small ones fill the gaps at the end.
         self.units = units.enumerated().sorted { a, b in
@@ -296,5 +292,16 @@ final class HashRun: @unchecked Sendable {
         }
         let digest = h.finalize()
         file.lock.withLock { file.result.ranges[index] = digest }
+    }
+}
+
+extension HashRun {
+    /// One unit per requested byte range of `r`.
+    static func rangeUnits(_ file: FileJob, _ r: HashRequest, into units: inout [WorkUnit], total: inout UInt64) {
+        for (i, range) in r.ranges.enumerated() {
+            let length = range.upperBound - range.lowerBound
+            units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
+            total &+= length
+        }
     }
 }
