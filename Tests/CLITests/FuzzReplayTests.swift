@@ -16,6 +16,7 @@ struct FuzzReplayTests {
     }
 
     static let seeds: [String: [String]] = [
+        "json": files("manifests/testvectors/oms/payloads") + files("manifests/testvectors/tuf", matching: { $0.hasSuffix(".json") }),
         "sigstore": files("manifests/testvectors/sigstore-conformance", matching: { $0.hasSuffix(".json") }),
         "bundle": files("manifests/testvectors/oms/sigs"),
         "manifest": files("manifests/testvectors/oms/payloads"),
@@ -28,7 +29,7 @@ struct FuzzReplayTests {
         "tuf": files("manifests/testvectors/tuf", matching: { $0.hasSuffix(".json") }),
     ]
 
-    @Test("every target replays its seeds and regressions", arguments: ["sigstore", "bundle", "manifest", "oms", "checksums",
+    @Test("every target replays its seeds and regressions", arguments: ["json", "sigstore", "bundle", "manifest", "oms", "checksums",
         "hf-tree", "spdx", "pem", "pkcs11-uri", "signing-config", "tuf", "model-card", "safetensors", "gguf", "pickle", "zip"])
     func replay(target: String) throws {
         let inputs = (Self.seeds[target] ?? []) + Self.files("Tests/FuzzCorpus/\(target)")

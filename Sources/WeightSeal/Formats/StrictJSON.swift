@@ -65,6 +65,11 @@ package enum StrictJSON: Sendable, Equatable {
         }
     }
 
+    /// Whether `bytes` parse as one JSON value under `maxValues` (the fuzz target's entry: `FormatError` is internal).
+    package static func parses(_ bytes: [UInt8], maxValues: Int, keepingDuplicateKeys: Bool) -> Bool {
+        (try? parse(bytes, maxValues: maxValues, keepingDuplicateKeys: keepingDuplicateKeys)) != nil
+    }
+
     /// Parses `bytes` as one JSON value, surrounded by optional whitespace.
     /// - Parameters:
     ///   - maxValues: most values (objects, arrays, strings, numbers, literals) accepted: bounds memory for
