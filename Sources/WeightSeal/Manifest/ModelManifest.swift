@@ -174,7 +174,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public func statementJSON() throws(WeightSealError) -> [UInt8] {
         let statement = ManifestStatement(
             type: ManifestStatement.statementType,
-            subject: files.map { .init(name: $0.path, digest: [$0.algorithm.rawValue: $0.digest]) },
+            subject: files.map { .init(name: $0.path, algorithm: $0.algorithm, digest: $0.digest) },
             predicateType: Self.predicateType,
             predicate: self)
         let encoder = JSONEncoder()
@@ -208,11 +208,19 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         guard payload.count <= Limits.maxJSONBytes else {
             throw WeightSealError(.limitExceeded, "\(label): Statement larger than \(Limits.maxJSONBytes) bytes")
         }
-        // The strict reader first: a member given twice (after unescaping) would be read differently by others.
-        try SignedPayloadJSON.parse(payload, label: label, what: "malformed weightseal manifest Statement")
+        // The strict reader, and only it: a member given twice (after unescaping) would be read differently by others.
+        let tree = try SignedPayloadJSON.parse(payload, label: label, what: statementWhat)
+        return try parseStatement(tree, label: label)
+    }
+
+    /// How messages about a malformed weightseal Statement begin (after the label).
+    static let statementWhat = "malformed weightseal manifest Statement"
+
+    /// ``parseStatement(_:label:)`` over the strict reader's tree of the payload (the caller has bounded its size).
+    static func parseStatement(_ tree: StrictJSON, label: String) throws(WeightSealError) -> (ModelManifest, [Finding]) {
         let statement: ManifestStatement
         do {
-            statement = try JSONDecoder().decode(ManifestStatement.self, from: Data(payload))
+            statement = try StrictJSONDecoder.decode(ManifestStatement.self, from: tree)
         } catch {
             throw WeightSealError(.malformedManifest, "\(label): not a weightseal manifest Statement: \(describe(error))")
         }
@@ -226,21 +234,22 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         let findings = try manifest.check(label: label, field: "predicate.")
         // check() has made sure the algorithm is known.
         let key = manifest.serialization.hashAlgorithm
-        var subjects = [[UInt8]: String]()
+        var subjects = [PathKey: String]()
+        subjects.reserveCapacity(statement.subject.count)
         for (i, s) in statement.subject.enumerated() {
-            let digest = s.digest[key]
+            let digest = manifest.serialization.algorithm == .blake3 ? s.blake3 : s.sha256
             // An upper-case spelling is refused by name (G14); any other wrong digest is an inconsistency below.
             if let digest, isHex(digest, count: 64), !isLowerHex(digest, count: 64) {
                 throw WeightSealError(.malformedManifest,
                     "\(label): subject[\(i)].digest.\(key) (\(ModelPath.quoted(s.name))) is not 64 lower-case hex digits: \(ModelPath.quoted(String(digest.prefix(80))))")
             }
-            subjects[Array(s.name.utf8)] = digest
+            subjects[PathKey(s.name)] = digest
         }
         // A generic in-toto reader checks the subjects, weightseal the files: if they disagree the payload means two
         // things, so it is refused as malformed (FIELD-CASES-2 G04), like a duplicate key, before any file is hashed.
         var subjectProblems = [String]()
         if statement.subject.count != manifest.files.count { subjectProblems.append("\(statement.subject.count) subjects for \(manifest.files.count) files") }
-        for f in manifest.files where subjects[Array(f.path.utf8)] != f.digest {
+        for f in manifest.files where subjects[PathKey(f.path)] != f.digest {
             subjectProblems.append("subject digest for \(ModelPath.quoted(f.path)) disagrees with predicate.files")
             if subjectProblems.count > 5 { break }
         }
@@ -332,9 +341,43 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 /// The Statement wrapper, decoded from the signed bytes.
 struct ManifestStatement: Codable {
     static let statementType = "https://in-toto.io/Statement/v1"
+    /// A subject as this check reads it: the name and the digests of the two algorithms a manifest can use (every
+    /// digest must still be a string, as in-toto's `DigestSet` says).
     struct Subject: Codable {
         var name: String
-        var digest: [String: String]
+        var sha256: String?
+        var blake3: String?
+
+        private struct Name: CodingKey {
+            let stringValue: String
+            init(stringValue: String) { self.stringValue = stringValue }
+            var intValue: Int? { nil }
+            init?(intValue: Int) { return nil }
+        }
+
+        init(name: String, algorithm: HashAlgorithm, digest: String) {
+            self.name = name
+            if algorithm == .blake3 { blake3 = digest } else { sha256 = digest }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Name.self)
+            try c.encode(name, forKey: Name(stringValue: "name"))
+            var digest = c.nestedContainer(keyedBy: Name.self, forKey: Name(stringValue: "digest"))
+            try digest.encodeIfPresent(sha256, forKey: Name(stringValue: HashAlgorithm.sha256.rawValue))
+            try digest.encodeIfPresent(blake3, forKey: Name(stringValue: HashAlgorithm.blake3.rawValue))
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: Name.self)
+            name = try c.decode(String.self, forKey: Name(stringValue: "name"))
+            let digest = try c.nestedContainer(keyedBy: Name.self, forKey: Name(stringValue: "digest"))
+            for k in digest.allKeys {
+                let value = try digest.decode(String.self, forKey: k)
+                if k.stringValue == HashAlgorithm.sha256.rawValue { sha256 = value }
+                if k.stringValue == HashAlgorithm.blake3.rawValue { blake3 = value }
+            }
+        }
     }
     var type: String
     var subject: [Subject]

@@ -43,21 +43,29 @@ public enum OMSFormat {
         if payload.count > Limits.maxJSONBytes {
             throw WeightSealError(.limitExceeded, "\(label): the signed statement is larger than \(Limits.maxJSONBytes) bytes")
         }
-        // The strict reader first: a member given twice (after unescaping) would be read differently by others.
-        try SignedPayloadJSON.parse(payload, label: label, what: "malformed OMS statement")
-        let head: StatementHead = try decode(StatementHead.self, payload, label: label)
+        // The strict reader, and only it: a member given twice (after unescaping) would be read differently by others.
+        let tree = try SignedPayloadJSON.parse(payload, label: label, what: statementWhat)
+        return try reference(fromTree: tree, label: label)
+    }
+
+    /// How messages about a malformed OMS Statement begin (after the label).
+    static let statementWhat = "malformed OMS statement"
+
+    /// ``reference(fromPayload:label:)`` over the strict reader's tree of the payload (the caller has bounded its size).
+    static func reference(fromTree tree: StrictJSON, label: String) throws(WeightSealError) -> (Reference, [Finding]) {
+        let head: StatementHead = try decode(StatementHead.self, tree, label: label)
         switch head.predicateType {
         case predicateType:
-            return try readV1(payload, label: label)
+            return try readV1(tree, label: label)
         case legacyPredicateType:
-            return try readLegacy(payload, label: label)
+            return try readLegacy(tree, label: label)
         default:
             throw WeightSealError(.unsupportedFormat, "\(label): unsupported predicate type \(ModelPath.quoted(head.predicateType)) (expected \(predicateType))")
         }
     }
 
-    private static func readV1(_ payload: [UInt8], label: String) throws(WeightSealError) -> (Reference, [Finding]) {
-        let statement = try decode(InTotoStatement<V1Predicate>.self, payload, label: label)
+    private static func readV1(_ tree: StrictJSON, label: String) throws(WeightSealError) -> (Reference, [Finding]) {
+        let statement = try decode(InTotoStatement<V1Predicate>.self, tree, label: label)
         let resources = statement.predicate.resources
         let serialization = statement.predicate.serialization
         if resources.count > Limits.maxFiles {
@@ -200,8 +208,8 @@ public enum OMSFormat {
         return (reference, findings)
     }
 
-    private static func readLegacy(_ payload: [UInt8], label: String) throws(WeightSealError) -> (Reference, [Finding]) {
-        let statement = try decode(LegacyStatement.self, payload, label: label)
+    private static func readLegacy(_ tree: StrictJSON, label: String) throws(WeightSealError) -> (Reference, [Finding]) {
+        let statement = try decode(LegacyStatement.self, tree, label: label)
         if statement.subject.count > Limits.maxFiles {
             throw WeightSealError(.limitExceeded, "\(label): \(statement.subject.count) subjects (at most \(Limits.maxFiles))")
         }
@@ -477,9 +485,9 @@ public enum OMSFormat {
         var subject: [LegacySubject]
     }
 
-    private static func decode<T: Decodable>(_ type: T.Type, _ payload: [UInt8], label: String) throws(WeightSealError) -> T {
+    private static func decode<T: Decodable>(_ type: T.Type, _ tree: StrictJSON, label: String) throws(WeightSealError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(payload))
+            return try StrictJSONDecoder.decode(T.self, from: tree)
         } catch let error as DecodingError {
             throw WeightSealError(.malformedManifest, "\(label): malformed OMS statement: \(describe(error))")
         } catch {

@@ -131,37 +131,32 @@ public struct SigstoreBundle: Codable, Sendable {
         }
         // The strict reader first (DESIGN §4): a member given twice, even under another escaping, is an error, so
         // that no other reader sees a different bundle (FIELD-CASES-2 G04).
+        let tree: StrictJSON
         do {
-            _ = try StrictJSON.parseDocument(data)
+            tree = try StrictJSON.parseDocument(data)
         } catch {
             let reason = error.message.hasPrefix("JSON: ") ? String(error.message.dropFirst(6)) : error.message
             throw WeightSealError(error.code, "\(label): not a Sigstore bundle: invalid JSON (\(reason))")
         }
-        // A quick look at the top level first, for precise messages.
-        let top: Any
-        do {
-            top = try JSONSerialization.jsonObject(with: Data(data), options: [])
-        } catch {
-            throw WeightSealError(.malformedBundle, "\(label): not a Sigstore bundle: invalid JSON (\(jsonErrorText(error)))")
-        }
-        guard let object = top as? [String: Any] else {
+        // A look at the top level first, for precise messages; then the bundle is decoded from the same reading.
+        guard case .object = tree else {
             throw WeightSealError(.malformedBundle, "\(label): not a Sigstore bundle: the JSON is not an object")
         }
-        guard let mediaType = object["mediaType"] as? String else {
+        guard case .string(let mediaType)? = tree["mediaType"] else {
             throw WeightSealError(.malformedBundle, "\(label): not a Sigstore bundle: no \"mediaType\" string")
         }
         guard acceptedMediaTypes.contains(mediaType) else {
             throw WeightSealError(.malformedBundle, "\(label): unsupported bundle mediaType \(ModelPath.quoted(mediaType)) (expected \(mediaTypeV03))")
         }
-        if object["dsseEnvelope"] == nil {
-            if object["messageSignature"] != nil {
+        if tree["dsseEnvelope"] == nil {
+            if tree["messageSignature"] != nil {
                 throw WeightSealError(.unsupportedFormat, "\(label): bundles with a messageSignature (no DSSE envelope) are not supported")
             }
             throw WeightSealError(.malformedBundle, "\(label): malformed bundle: missing \"dsseEnvelope\"")
         }
         let bundle: SigstoreBundle
         do {
-            bundle = try JSONDecoder().decode(SigstoreBundle.self, from: Data(data))
+            bundle = try StrictJSONDecoder.decode(SigstoreBundle.self, from: tree)
         } catch let error as DecodingError {
             throw WeightSealError(.malformedBundle, "\(label): malformed bundle: \(describe(error))")
         } catch {
@@ -291,10 +286,4 @@ private func jsonTypeName(_ type: Any.Type) -> String {
     if name == "Bool" { return "boolean" }
     if ["Int", "UInt64", "Double", "Int64", "UInt"].contains(name) { return "number" }
     return "JSON \(name)"
-}
-
-func jsonErrorText(_ error: any Error) -> String {
-    let ns = error as NSError
-    if let detail = ns.userInfo[NSDebugDescriptionErrorKey] as? String { return detail }
-    return ns.localizedDescription
 }

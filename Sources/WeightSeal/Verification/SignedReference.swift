@@ -141,17 +141,38 @@ public struct SignedReference: Sendable {
         guard type == "application/vnd.in-toto+json" else {
             throw WeightSealError(.unsupportedFormat, "\(label): payload type \(ModelPath.quoted(type)) is not an in-toto Statement")
         }
-        let predicateType = try peekPredicateType(payload, label: label)
+        guard payload.count <= Limits.maxJSONBytes else {
+            throw WeightSealError(.limitExceeded, "\(label): the signed statement is larger than \(Limits.maxJSONBytes) bytes")
+        }
+        // One reading, by the strict reader; each format decodes from its tree.
+        let tree: StrictJSON
+        do {
+            tree = try SignedPayloadJSON.parse(payload, label: label, what: "malformed in-toto Statement")
+        } catch {
+            // The message names the format the payload claims (a lenient look, on this error path only).
+            switch try? lenientPredicateType(payload) {
+            case ModelManifest.predicateType?: try SignedPayloadJSON.parse(payload, label: label, what: ModelManifest.statementWhat)
+            case OMSFormat.predicateType?, OMSFormat.legacyPredicateType?: try SignedPayloadJSON.parse(payload, label: label, what: OMSFormat.statementWhat)
+            default: break
+            }
+            throw error
+        }
+        let predicateType: String
+        switch tree["predicateType"] {
+        case .string(let s)?: predicateType = s
+        case nil: throw WeightSealError(.malformedManifest, "\(label): the signed payload is not an in-toto Statement: missing field \"predicateType\"")
+        case _?: throw WeightSealError(.malformedManifest, "\(label): the signed payload is not an in-toto Statement: field \"predicateType\" is not a string")
+        }
         let reference: Reference
         let manifest: ModelManifest?
         let findings: [Finding]
         switch predicateType {
         case ModelManifest.predicateType:
-            let parsed = try ModelManifest.parseStatement(payload, label: label)
+            let parsed = try ModelManifest.parseStatement(tree, label: label)
             (manifest, findings) = (parsed.0, parsed.1)
             reference = parsed.0.reference(label: label, isSigned: true)
         case OMSFormat.predicateType, OMSFormat.legacyPredicateType:
-            let parsed = try OMSFormat.reference(fromPayload: payload, label: label)
+            let parsed = try OMSFormat.reference(fromTree: tree, label: label)
             (reference, manifest, findings) = (parsed.0, nil, parsed.1)
         default:
             throw WeightSealError(.unsupportedFormat, "\(label): predicate type \(ModelPath.quoted(predicateType)) is not supported")
@@ -167,11 +188,8 @@ public struct SignedReference: Sendable {
         var predicateType: String
     }
 
-    static func peekPredicateType(_ payload: [UInt8], label: String) throws(WeightSealError) -> String {
-        do {
-            return try JSONDecoder().decode(Peek.self, from: Data(payload)).predicateType
-        } catch {
-            throw WeightSealError(.malformedManifest, "\(label): the signed payload is not an in-toto Statement: \(describe(error))")
-        }
+    /// The predicate type as a lenient reader sees it, to word the error about a payload the strict reader refused.
+    private static func lenientPredicateType(_ payload: [UInt8]) throws -> String {
+        try JSONDecoder().decode(Peek.self, from: Data(payload)).predicateType
     }
 }
