@@ -275,7 +275,7 @@ import Testing
             helper.start()
             run.workerMain()
             run.lock.withLock { while run.liveWorkers > 0 { run.lock.wait() } }
-            let result = run.files[0].lock.withLock { run.files[0].result }
+            let result = run.files[0].result
             #expect(result.error == WeightSealError(.fileChanged, ""))
             #expect(result.error?.message.contains("changed while hashing: it has 60000 bytes now") == true)
             #expect(result.sha256 == nil && result.chunks.isEmpty)

@@ -256,3 +256,21 @@ struct LicenseScannerTests {
         #expect(LicenseTextRecognizer.mentions(inProse: "no licenses here, cc me by email") == [])
     }
 }
+
+@Suite("LicenseScanner: which files are opened")
+struct LicenseCandidateTests {
+    @Test("the byte-level name filter agrees with the lower-cased rule the scan applies, for ASCII and other names")
+    func candidateFilterAgreesWithTheRule() {
+        let names = ["LICENSE", "License.txt", "licence-MODEL", "COPYING", "USE_POLICY.md", "a/b/LICENSE_1", "model.GGUF",
+                     "x/w.SafeTensors", "licensed.json", "config.json", "LICENSES", "d000/f0001", "safetensors", ".gguf",
+                     "L\u{130}CENSE", "\u{FF2C}\u{FF29}\u{FF23}\u{FF25}\u{FF2E}\u{FF33}\u{FF25}", "caf\u{E9}/LICENSE", "lic", ""]
+        let expected: Set<String> = ["LICENSE", "License.txt", "licence-MODEL", "COPYING", "USE_POLICY.md", "a/b/LICENSE_1",
+                                     "model.GGUF", "x/w.SafeTensors", ".gguf", "caf\u{E9}/LICENSE"]
+        for path in names {
+            let lower = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
+            let rule = lower.hasSuffix(".gguf") || lower.hasSuffix(".safetensors") || LicenseScanner.isLicenseFileName(lower)
+            #expect(LicenseScanner.mayDeclareLicense(path) == rule, "\(path)")
+            #expect(LicenseScanner.mayDeclareLicense(path) == expected.contains(path), "\(path)")
+        }
+    }
+}

@@ -14,6 +14,13 @@ enum StrictJSONDecoder {
     }
 }
 
+extension Decoder {
+    /// The tree value this decoder reads when it is the ``StrictJSONDecoder``'s: types read by the hundred thousand
+    /// (manifest file entries) take it for a direct reading, and fall back to their `Codable` code for any value
+    /// that reading does not accept, so that errors stay those of the generic path.
+    var strictJSONValue: StrictJSON? { (self as? TreeDecoder)?.value }
+}
+
 private struct IndexKey: CodingKey {
     let intValue: Int?
     var stringValue: String { "Index \(intValue ?? 0)" }

@@ -169,7 +169,7 @@ public final class ChunkedHasher: Sendable {
         let final = HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: monotonicSeconds() - start)
         run.lock.unlock()
         progress?(final)
-        return run.files.map { file in file.lock.withLock { file.result } }
+        return run.files.map(\.result)
     }
 
     /// Async form of ``hash(_:progress:)``: the work runs on its own threads, never on the cooperative pool.

@@ -1,4 +1,5 @@
 import Crypto
+import Synchronization
 #if canImport(Glibc)
 import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
@@ -7,42 +8,56 @@ import Darwin
 #endif
 
 /// One file of a run: its descriptor (opened once, shared by its units) and its result.
-final class FileJob: @unchecked Sendable {
+///
+/// Everything that changes while units run is in ``State``, reachable only under the file's `Mutex`.
+final class FileJob: Sendable {
     let request: HashRequest
-    let lock = ConditionLock()
-    // Guarded by `lock`.
-    private var fd: Int32 = -1
-    private var opened = false
-    private(set) var error: WeightSealError?
-    private var remaining: Int
-    var result = HashResult()
     /// Chunk digests equal the whole-file digest (the file fits in one chunk): computed once.
     let chunkIsWhole: Bool
-    /// Set when a BLAKE3 file is hashed as pieces; its piece results are guarded by `lock`.
-    var pieces: BLAKE3Pieces?
+    /// Set when a BLAKE3 file is hashed as pieces (fixed when the run is planned).
+    let pieces: BLAKE3Pieces?
 
-    init(request: HashRequest, units: Int) {
-        self.request = request
-        self.remaining = units
-        self.result.ranges = Array(repeating: [], count: request.ranges.count)
-        if request.wholeFile, let cs = request.chunkSize, cs > 0, request.size <= cs {
-            chunkIsWhole = true
-        } else {
-            chunkIsWhole = false
-        }
+    struct State: Sendable {
+        var fd: Int32 = -1
+        var opened = false
+        var error: WeightSealError?
+        var remaining: Int
+        var result = HashResult()
+        /// Per-piece results of a BLAKE3 file hashed as pieces.
+        var pieces = BLAKE3Pieces.Results()
     }
+
+    private let state: Mutex<State>
+
+    init(request: HashRequest, units: Int, pieces: BLAKE3Pieces? = nil) {
+        self.request = request
+        self.pieces = pieces
+        chunkIsWhole = request.wholeFile && (request.chunkSize ?? 0) > 0 && request.size <= (request.chunkSize ?? 0)
+        var initial = State(remaining: units)
+        if !request.ranges.isEmpty { initial.result.ranges = Array(repeating: [], count: request.ranges.count) }
+        if let pieces { initial.pieces = BLAKE3Pieces.Results(for: pieces) }
+        state = Mutex(initial)
+    }
+
+    /// Runs `body` with the file's state, under its lock.
+    func withState<T: Sendable>(_ body: (inout State) -> T) -> T {
+        state.withLock { body(&$0) }
+    }
+
+    /// The result, once every unit is done.
+    var result: HashResult { withState { $0.result } }
 
     /// The descriptor, opening the file on first use; nil once the file has failed.
     func descriptor() -> Int32? {
-        lock.withLock {
-            if !opened {
-                opened = true
+        withState { s in
+            if !s.opened {
+                s.opened = true
                 switch Self.openChecked(request) {
-                case .success(let d): fd = d
-                case .failure(let e): error = e
+                case .success(let d): s.fd = d
+                case .failure(let e): s.error = e
                 }
             }
-            return error == nil ? fd : nil
+            return s.error == nil ? s.fd : nil
         }
     }
 
@@ -76,25 +91,25 @@ final class FileJob: @unchecked Sendable {
     }
 
     func fail(_ e: WeightSealError) {
-        lock.withLock { if error == nil { error = e } }
+        withState { s in if s.error == nil { s.error = e } }
     }
 
-    var failed: Bool { lock.withLock { error != nil } }
+    var failed: Bool { withState { $0.error != nil } }
 
     /// Called when one of the file's units ends; the last one closes the file and settles the result.
     func unitDone() {
-        lock.withLock {
-            remaining -= 1
-            guard remaining == 0 else { return }
-            if fd >= 0 {
-                if error == nil { result.identity = FileIdentity(descriptor: fd) }
-                close(fd)
+        withState { s in
+            s.remaining -= 1
+            guard s.remaining == 0 else { return }
+            if s.fd >= 0 {
+                if s.error == nil { s.result.identity = FileIdentity(descriptor: s.fd) }
+                close(s.fd)
             }
-            fd = -1
-            if error == nil, let pieces { pieces.settle(into: &result, request: request, chunkIsWhole: chunkIsWhole) }
-            if let error {
-                result = HashResult()
-                result.error = error
+            s.fd = -1
+            if s.error == nil, let pieces { pieces.settle(s.pieces, into: &s.result, request: request, chunkIsWhole: chunkIsWhole) }
+            if let error = s.error {
+                s.result = HashResult()
+                s.result.error = error
             }
         }
     }

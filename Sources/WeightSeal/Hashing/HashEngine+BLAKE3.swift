@@ -6,8 +6,8 @@
 // When the manifest's chunk size is such a size, the pieces are the chunks: each piece unit also computes its chunk's
 // digest (BLAKE3 of the chunk alone, as `dd | b3sum` gives) from the same reads.
 
-/// The plan and results of a BLAKE3 file hashed as pieces. Results are guarded by the file's lock.
-final class BLAKE3Pieces: @unchecked Sendable {
+/// The plan of a BLAKE3 file hashed as pieces; the results are in the file's locked state (``Results``).
+struct BLAKE3Pieces: Sendable {
     struct Sizes: Sendable {
         /// Bytes per piece when the chunks cannot be the pieces (2^14 BLAKE3 chunks); a power of two from 1 KiB.
         var piece: UInt64 = 16 << 20
@@ -25,10 +25,20 @@ final class BLAKE3Pieces: @unchecked Sendable {
     /// blob SHA-1.
     let stream: Bool
     let streamChunkSize: UInt64
-    // Guarded by the file's lock.
-    var chainingValues: [[UInt8]]
-    var pieceChunks: [[UInt8]]
-    var streamChunks: [[UInt8]] = []
+
+    /// What the units of a file hashed as pieces produce.
+    struct Results: Sendable {
+        var chainingValues: [[UInt8]] = []
+        var pieceChunks: [[UInt8]] = []
+        var streamChunks: [[UInt8]] = []
+
+        init() {}
+
+        init(for plan: BLAKE3Pieces) {
+            chainingValues = Array(repeating: [], count: plan.whole ? plan.count : 0)
+            pieceChunks = Array(repeating: [], count: plan.chunksArePieces ? plan.count : 0)
+        }
+    }
 
     init(pieceSize: UInt64, size: UInt64, whole: Bool, chunksArePieces: Bool, stream: Bool, streamChunkSize: UInt64) {
         self.pieceSize = pieceSize
@@ -37,8 +47,6 @@ final class BLAKE3Pieces: @unchecked Sendable {
         self.chunksArePieces = chunksArePieces
         self.stream = stream
         self.streamChunkSize = streamChunkSize
-        chainingValues = Array(repeating: [], count: whole ? count : 0)
-        pieceChunks = Array(repeating: [], count: chunksArePieces ? count : 0)
     }
 
     /// The pieces of `r`, or nil when it is hashed as one stream (not BLAKE3, or no larger than a piece).
@@ -65,13 +73,13 @@ final class BLAKE3Pieces: @unchecked Sendable {
     }
 
     /// Called by the file's last unit, with no error: the digests from the pieces' results.
-    func settle(into result: inout HashResult, request r: HashRequest, chunkIsWhole: Bool) {
-        let digest = whole ? BLAKE3.combine(mode: BLAKE3(), chainingValues: chainingValues) : nil
+    func settle(_ results: Results, into result: inout HashResult, request r: HashRequest, chunkIsWhole: Bool) {
+        let digest = whole ? BLAKE3.combine(mode: BLAKE3(), chainingValues: results.chainingValues) : nil
         result.blake3 = r.wholeFile ? digest : nil
         if chunkIsWhole, let digest {
             result.chunks = [digest]
         } else {
-            result.chunks = chunksArePieces ? pieceChunks : streamChunks
+            result.chunks = chunksArePieces ? results.pieceChunks : results.streamChunks
         }
     }
 }
@@ -80,8 +88,7 @@ extension HashRun {
     /// The units of a file hashed as pieces: one per piece, the stream if the plan has one, one per range.
     static func pieceUnits(_ r: HashRequest, plan: BLAKE3Pieces, bufferSize: Int, into units: inout [WorkUnit],
                            total: inout UInt64) -> FileJob {
-        let file = FileJob(request: r, units: plan.count + (plan.stream ? 1 : 0) + r.ranges.count)
-        file.pieces = plan
+        let file = FileJob(request: r, units: plan.count + (plan.stream ? 1 : 0) + r.ranges.count, pieces: plan)
         for k in 0..<plan.count {
             let start = UInt64(k) * plan.pieceSize
             let bytes = min(plan.pieceSize, r.size - start)
@@ -117,9 +124,9 @@ extension HashRun {
         }
         let cv = tree?.chainingValue()
         let digest = chunk?.finalize()
-        file.lock.withLock {
-            if let cv { plan.chainingValues[k] = cv }
-            if let digest { plan.pieceChunks[k] = digest }
+        file.withState { s in
+            if let cv { s.pieces.chainingValues[k] = cv }
+            if let digest { s.pieces.pieceChunks[k] = digest }
         }
     }
 }

@@ -43,13 +43,14 @@ final class HashRun: @unchecked Sendable {
                 files.append(file)
                 continue
             }
-            var sinks = Self.sinks(for: r, chunkIsWhole: false)
-            let needsStream = !sinks.isEmpty || r.ranges.isEmpty
+            // Counted from the request: making the digest states here would cost a copy per file of a 200,000-file run.
+            let wantsChunks = (r.chunkSize ?? 0) > 0
+            let needsStream = r.wholeFile || wantsChunks || r.gitBlobSHA1 || r.ranges.isEmpty
             let file = FileJob(request: r, units: (needsStream ? 1 : 0) + r.ranges.count)
             files.append(file)
             if needsStream {
-                sinks = Self.sinks(for: r, chunkIsWhole: file.chunkIsWhole)
-                let shareable = sinks.kinds >= 2 && r.size > UInt64(bufferSize)
+                let kinds = (r.wholeFile ? 1 : 0) + (wantsChunks && !file.chunkIsWhole ? 1 : 0) + (r.gitBlobSHA1 ? 1 : 0)
+                let shareable = kinds >= 2 && r.size > UInt64(bufferSize)
                 units.append(WorkUnit(file: file, kind: .stream, bytes: r.size, shareable: shareable))
                 total &+= r.size
             }
@@ -206,16 +207,16 @@ final class HashRun: @unchecked Sendable {
         var chunks = primary.chunkSize > 0 ? primary.chunks : secondary.chunks
         if file.chunkIsWhole, let whole { chunks = r.size > 0 ? [whole] : [] }
         let sha1 = (primary.sha1 ?? secondary.sha1).map { Array($0.finalize()) }
-        file.lock.withLock {
-            if let pieces = file.pieces {
+        file.withState { s in
+            if file.pieces != nil {
                 // The pieces give the whole-file digest; this stream only what they do not.
-                pieces.streamChunks = chunks
+                s.pieces.streamChunks = chunks
             } else {
-                file.result.sha256 = r.wholeFile && r.algorithm == .sha256 ? whole : nil
-                file.result.blake3 = r.wholeFile && r.algorithm == .blake3 ? whole : nil
-                file.result.chunks = chunks
+                s.result.sha256 = r.wholeFile && r.algorithm == .sha256 ? whole : nil
+                s.result.blake3 = r.wholeFile && r.algorithm == .blake3 ? whole : nil
+                s.result.chunks = chunks
             }
-            file.result.gitBlobSHA1 = r.gitBlobSHA1 ? sha1 : nil
+            s.result.gitBlobSHA1 = r.gitBlobSHA1 ? sha1 : nil
         }
     }
 
@@ -291,7 +292,7 @@ final class HashRun: @unchecked Sendable {
             offset += UInt64(n)
         }
         let digest = h.finalize()
-        file.lock.withLock { file.result.ranges[index] = digest }
+        file.withState { $0.result.ranges[index] = digest }
     }
 }
 

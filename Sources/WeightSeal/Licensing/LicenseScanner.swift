@@ -60,14 +60,20 @@ public enum LicenseScanner {
 
     static func scan(_ entries: [(path: String, fsPath: String)]) -> LicenseScan {
         var scan = LicenseScan()
+        // Only names that can carry a declaration are opened: a folder may hold hundreds of thousands of files.
         var locations: [String: String] = [:]
-        for e in entries { locations[e.path] = e.fsPath }
-        let present = Set(locations.keys)
+        for e in entries where e.path == modelCardPath || mayDeclareLicense(e.path) { locations[e.path] = e.fsPath }
         func fsPath(_ p: String) -> String { locations[p] ?? p }
-        let sorted = present.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let sorted = locations.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        // Every path, for license links; made the first time a link is seen.
+        var everyPath: Set<String>?
+        func isPresent(_ p: String) -> Bool {
+            if everyPath == nil { everyPath = Set(entries.map(\.path)) }
+            return everyPath?.contains(p) ?? false
+        }
 
         // Model card.
-        if present.contains(modelCardPath) {
+        if locations[modelCardPath] != nil {
             do {
                 let text = try readText(fsPath(modelCardPath), label: modelCardPath, limit: Limits.maxModelCardBytes)
                 if let card = try ModelCardFrontMatter.parse(card: text, path: modelCardPath) {
@@ -79,7 +85,7 @@ public enum LicenseScanner {
                     }
                     if let link = card.licenseLink {
                         scan.declarations.append(.init(path: modelCardPath, field: "license_link", value: link))
-                        if let target = linkTarget(link) { scan.linkTargets[target] = present.contains(target) }
+                        if let target = linkTarget(link) { scan.linkTargets[target] = isPresent(target) }
                     }
                     for (key, value) in card.unknownKeys {
                         scan.unknownKeys.append(.init(path: modelCardPath, field: key, value: value))
@@ -110,7 +116,7 @@ public enum LicenseScanner {
                 scan.declarations += read.values
                 scan.ambiguities += read.ambiguities
                 for d in read.values where d.field == "general.license.link" {
-                    if let target = linkTarget(d.value) { scan.linkTargets[target] = present.contains(target) }
+                    if let target = linkTarget(d.value) { scan.linkTargets[target] = isPresent(target) }
                 }
                 for problem in read.problems {
                     scan.notes.append(Finding(.licenseUnreadable, .warning, path: path, message: "\(ModelPath.quoted(path)): \(problem)"))
@@ -125,6 +131,27 @@ public enum LicenseScanner {
             }
         }
         return scan
+    }
+
+    /// Whether the file at `path` can carry a declaration the loop below reads (GGUF, safetensors, a license text),
+    /// without allocating for the common ASCII name; other names take `lowercased()` as the loop does.
+    static func mayDeclareLicense(_ path: String) -> Bool {
+        let name = path.utf8.lastIndex(of: UInt8(ascii: "/")).map { path.utf8[path.utf8.index(after: $0)...] } ?? path.utf8[...]
+        guard name.allSatisfy({ $0 < 0x80 }) else {
+            let lower = String(Substring(name)).lowercased()
+            return lower.hasSuffix(".gguf") || lower.hasSuffix(".safetensors") || isLicenseFileName(lower)
+        }
+        func lowered(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+        func hasSuffix(_ suffix: String) -> Bool {
+            name.count >= suffix.utf8.count && zip(name.suffix(suffix.utf8.count), suffix.utf8).allSatisfy { lowered($0) == $1 }
+        }
+        if hasSuffix(".gguf") || hasSuffix(".safetensors") { return true }
+        for stem in ["license", "licence", "copying", "use_policy"] where name.count >= stem.utf8.count
+            && zip(name, stem.utf8).allSatisfy({ lowered($0) == $1 }) {
+            let rest = name.dropFirst(stem.utf8.count)
+            if rest.isEmpty || rest.first == UInt8(ascii: ".") || rest.first == UInt8(ascii: "-") || rest.first == UInt8(ascii: "_") { return true }
+        }
+        return false
     }
 
     /// Whether a file name (lower-cased, last path component) is a license text file: `license`, `licence`,

@@ -82,7 +82,46 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             case path, size, sha256, blake3, chunks
         }
 
+        /// The direct reading of an entry from the strict reader's tree: `nil` for anything but the plain shape
+        /// (strings, a decimal size), which the `Codable` code then reads and names precisely.
+        private init?(tree: StrictJSON) {
+            guard case .object(let members) = tree else { return nil }
+            var path: String?, size: UInt64?, sha256: String?, blake3: String?, chunks: [String]?
+            for (key, value) in members {
+                switch key {
+                case "path": guard case .string(let s) = value else { return nil }; path = s
+                case "size": guard let n = value.unsignedInteger else { return nil }; size = n
+                case "sha256": guard case .string(let s) = value else { return nil }; sha256 = s
+                case "blake3": guard case .string(let s) = value else { return nil }; blake3 = s
+                case "chunks":
+                    switch value {
+                    case .null: break
+                    case .array(let items):
+                        var list = [String]()
+                        list.reserveCapacity(items.count)
+                        for item in items {
+                            guard case .string(let c) = item else { return nil }
+                            list.append(c)
+                        }
+                        chunks = list
+                    default: return nil
+                    }
+                default: continue
+                }
+            }
+            guard let path, let size else { return nil }
+            switch (sha256, blake3) {
+            case (let d?, nil): self.init(path: path, size: size, digest: d, algorithm: .sha256, chunks: chunks)
+            case (nil, let d?): self.init(path: path, size: size, digest: d, algorithm: .blake3, chunks: chunks)
+            default: return nil
+            }
+        }
+
         public init(from decoder: any Decoder) throws {
+            if let tree = decoder.strictJSONValue, let entry = FileEntry(tree: tree) {
+                self = entry
+                return
+            }
             let c = try decoder.container(keyedBy: CodingKeys.self)
             path = try c.decode(String.self, forKey: .path)
             size = try c.decode(UInt64.self, forKey: .size)
@@ -368,7 +407,35 @@ struct ManifestStatement: Codable {
             try digest.encodeIfPresent(blake3, forKey: Name(stringValue: HashAlgorithm.blake3.rawValue))
         }
 
+        /// The direct reading from the strict reader's tree, as ``FileEntry`` does: `nil` sends it to the generic code.
+        private init?(tree: StrictJSON) {
+            guard case .object(let members) = tree else { return nil }
+            var name: String?, sha256: String?, blake3: String?, hasDigest = false
+            for (key, value) in members {
+                switch key {
+                case "name": guard case .string(let s) = value else { return nil }; name = s
+                case "digest":
+                    guard case .object(let digests) = value else { return nil }
+                    hasDigest = true
+                    for (algorithm, d) in digests {
+                        guard case .string(let hex) = d else { return nil }
+                        if algorithm == HashAlgorithm.sha256.rawValue { sha256 = hex }
+                        if algorithm == HashAlgorithm.blake3.rawValue { blake3 = hex }
+                    }
+                default: continue
+                }
+            }
+            guard let name, hasDigest else { return nil }
+            self.name = name
+            self.sha256 = sha256
+            self.blake3 = blake3
+        }
+
         init(from decoder: any Decoder) throws {
+            if let tree = decoder.strictJSONValue, let subject = Subject(tree: tree) {
+                self = subject
+                return
+            }
             let c = try decoder.container(keyedBy: Name.self)
             name = try c.decode(String.self, forKey: Name(stringValue: "name"))
             let digest = try c.nestedContainer(keyedBy: Name.self, forKey: Name(stringValue: "digest"))

@@ -214,14 +214,14 @@ public struct ModelVerifier: Sendable {
         }
 
         var findings = [Finding]()
-        var status = [String: VerificationReport.FileResult]()
+        var status = [PathKey: VerificationReport.FileResult]()
         let expectedByPath = Dictionary(reference.files.map { (key(of: $0.path), $0) }, uniquingKeysWith: { a, _ in a })
-        var walked = [[UInt8]: WalkedFile]()
+        var walked = [PathKey: WalkedFile]()
         for f in listing.files { walked[key(of: f.path)] = f }
 
         // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
         // so no caller flag loosens the signed symlink rule.
-        var accounted = Set<[UInt8]>()
+        var accounted = Set<PathKey>()
         let unreadableFolders = Set(listing.unreadableFolders)
         for f in listing.findings {
             findings.append(f)
@@ -230,7 +230,7 @@ public struct ModelVerifier: Sendable {
             if f.kind == .unreadable && unreadableFolders.contains(p) && expectedByPath[key(of: p)] == nil { continue }
             accounted.insert(key(of: p))
             let expected = expectedByPath[key(of: p)] != nil
-            status[p] = .init(path: p, status: expected ? (f.kind == .unreadable ? .unreadable : .failed) : .unexpected, size: nil)
+            status[PathKey(p)] = .init(path: p, status: expected ? (f.kind == .unreadable ? .unreadable : .failed) : .unexpected, size: nil)
         }
         // Files below a folder that cannot be read were not looked at: never "missing".
         if !unreadableFolders.isEmpty {
@@ -239,7 +239,7 @@ public struct ModelVerifier: Sendable {
                 accounted.insert(key(of: e.path))
                 findings.append(Finding(.unreadable, path: e.path,
                     message: "not looked at: the folder \(ModelPath.quoted(folder)) cannot be read"))
-                status[e.path] = .init(path: e.path, status: .unreadable, size: nil)
+                status[PathKey(e.path)] = .init(path: e.path, status: .unreadable, size: nil)
             }
         }
 
@@ -256,7 +256,7 @@ public struct ModelVerifier: Sendable {
             }
             if let size = e.size, size != w.size {
                 findings.append(sizeFinding(e, actual: w))
-                status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
                 continue
             }
             switch e.check {
@@ -301,10 +301,10 @@ public struct ModelVerifier: Sendable {
             if let error = result.error {
                 if error.code == .fileChanged {
                     findings.append(Finding(.changedDuringCheck, path: e.path, message: error.message))
-                    status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                    status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
                 } else {
                     findings.append(Finding(.unreadable, path: e.path, message: error.message))
-                    status[e.path] = .init(path: e.path, status: .unreadable, size: w.size)
+                    status[PathKey(e.path)] = .init(path: e.path, status: .unreadable, size: w.size)
                 }
                 continue
             }
@@ -313,7 +313,7 @@ public struct ModelVerifier: Sendable {
             if let change = FileIdentity.change(walked: w.identity, read: result.identity, path: w.fsPath) {
                 findings.append(Finding(.changedDuringCheck, path: e.path,
                     message: "changed while it was checked: \(change); check it again once nothing writes to it"))
-                status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
                 continue
             }
             var finding: Finding?
@@ -351,9 +351,9 @@ public struct ModelVerifier: Sendable {
             if var f = finding {
                 f.hints += PlaceholderHints.hints(fsPath: w.fsPath, size: w.size, expected: e)
                 findings.append(f)
-                status[e.path] = .init(path: e.path, status: .failed, size: w.size)
+                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
             } else {
-                status[e.path] = .init(path: e.path, status: .ok, size: w.size)
+                status[PathKey(e.path)] = .init(path: e.path, status: .ok, size: w.size)
             }
         }
 
@@ -371,7 +371,7 @@ public struct ModelVerifier: Sendable {
                                + twins.map(ModelPath.quoted).joined(separator: ", "))
             }
             findings.append(f)
-            status[m.path] = .init(path: m.path, status: .missing, size: nil)
+            status[PathKey(m.path)] = .init(path: m.path, status: .missing, size: nil)
         }
         for u in unexpected {
             var f = Finding(.unexpected, policy.ignoreUnsignedFiles ? .note : .failure, path: u.path,
@@ -383,7 +383,7 @@ public struct ModelVerifier: Sendable {
             }
             if policy.ignoreUnsignedFiles { f.hints.append("allowed by --ignore-unsigned-files") }
             findings.append(f)
-            status[u.path] = .init(path: u.path, status: .unexpected, size: u.size)
+            status[PathKey(u.path)] = .init(path: u.path, status: .unexpected, size: u.size)
         }
 
         // Files the signer chose to leave out (beyond the usual git and signature files) are worth a note:
@@ -444,7 +444,7 @@ func grouped(_ n: UInt64) -> String {
 }
 
 /// Byte-exact key of a path (Swift's String equality would equate NFC and NFD).
-private func key(of path: String) -> [UInt8] { Array(path.utf8) }
+private func key(of path: String) -> PathKey { PathKey(path) }
 
 /// Key under which NFC/NFD and case variants meet.
 private func looseKey(_ path: String) -> String { path.precomposedStringWithCanonicalMapping.lowercased() }
