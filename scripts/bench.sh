@@ -28,12 +28,15 @@
 #   BENCH_AIM_RUNS=5       rounds of b3sum / verify blake3 / verify sha256 on the warm big file, for the aims' medians
 #   BENCH_COLD_RUNS=5      rounds of the cold rows (each round reads the big file 4 times from the disk)
 #   BENCH_SKIP_COLD=1      skip the cold rows
-#   BENCH_SETS="big shards small"  data sets to run (the cold rows need big)
+#   BENCH_SETS="big shards small many"  data sets to run (the cold rows need big)
+#   BENCH_MANY_FILES=200000 files of 6 bytes in the many-file set (in 200 folders; issue 15's aim: verify within
+#                          2.5x the time of `find | xargs -0 -P2 sha256sum` and within 256 MiB; no Python or mirror rows)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE_MB="${BENCH_SIZE_MB:-2048}"
 SMALL_FILES="${BENCH_SMALL_FILES:-2000}"
+MANY_FILES="${BENCH_MANY_FILES:-200000}"
 DATA="${BENCH_DATA:-${TMPDIR:-/tmp}/weightseal-bench-${SIZE_MB}m-${SMALL_FILES}}"
 CACHE="$ROOT/.cache"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/weightseal-bench-work.XXXXXX")"
@@ -87,6 +90,24 @@ make_data() {
     touch "$DATA/.complete"
 }
 make_data
+# The many-file set: its own marker, so that the other sets' data is reused when only this one changes.
+make_many() {
+    if [ -f "$DATA/.complete-many-$MANY_FILES" ]; then return; fi
+    say "making $MANY_FILES files of 6 bytes in $DATA/many"
+    rm -rf "$DATA/many"
+    python3 - "$DATA/many" "$MANY_FILES" <<'PY'
+import os, sys
+root, n = sys.argv[1], int(sys.argv[2])
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 200))
+    if i < 200:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%06d" % i), "wb") as f:
+        f.write(b"%05d\n" % (i % 100000))
+PY
+    touch "$DATA/.complete-many-$MANY_FILES"
+}
+case " ${BENCH_SETS:-big shards small many} " in *" many "*) make_many ;; esac
 
 # ---------------------------------------------------------------- weightseal
 say "building weightseal (release)"
@@ -204,7 +225,7 @@ CONF
     if [ -z "$MIRROR" ]; then say "could not start nginx; skipping the mirror audit case"; fi
 fi
 
-SETS="${BENCH_SETS:-big shards small}"
+SETS="${BENCH_SETS:-big shards small many}"
 : > "$RESULTS"
 for set in $SETS; do
     dir="$DATA/$set"
@@ -215,7 +236,11 @@ for set in $SETS; do
     if command -v b3sum >/dev/null; then
         measure "b3sum" "$set" "$dir" sh -c 'find "$1" -type f -print0 | sort -z | xargs -0 b3sum' _ "$dir"
     fi
-    if [ -n "$PY" ]; then
+    if [ "$set" = many ]; then
+        # Issue 15's yardstick: the shell pipeline on both cores, unsorted.
+        measure "find|xargs -P2 sha256sum" "$set" "$dir" sh -c 'find "$1" -type f -print0 | xargs -0 -P2 sha256sum' _ "$dir"
+    fi
+    if [ -n "$PY" ] && [ "$set" != many ]; then
         measure "model_signing sign key" "$set" "$dir" "$PY" sign key "$dir" --private_key "$PYKEY" \
             --signature "$WORK/py.sig"
     fi
@@ -235,7 +260,7 @@ for set in $SETS; do
         measure "weightseal sign" "$set" "$dir" "$BIN" sign "$dir" --key "$KEY.key" "${JOBS_ARG[@]}"
         measure "weightseal verify" "$set" "$dir" "$BIN" verify "$dir" --key "$KEY.pub" "${JOBS_ARG[@]}"
         cp "$dir/model.sig" "$WORK/sha256-$set.sig"
-        if [ -n "$MIRROR" ]; then
+        if [ -n "$MIRROR" ] && [ "$set" != many ]; then
             measure "weightseal audit full" "$set" "$dir" "$BIN" audit "$MIRROR/$set" --signature "$dir/model.sig" \
                 --key "$KEY.pub" --mode full
             # What moving the bytes alone costs, and the naive download-and-hash pipeline, file by file.
@@ -254,16 +279,17 @@ done
 # ---------------------------------------------------------------- table
 {
     printf 'weightseal bench: %s, %s cores, %s\n' "$(uname -sm)" "$(nproc)" "$(date -u +%Y-%m-%dT%H:%MZ)"
-    printf 'data: big = 1 × %s MiB, shards = 4 × %s MiB, small = %s files; page cache warmed before each run\n' \
-        "$SIZE_MB" "$((SIZE_MB / 4))" "$SMALL_FILES"
+    printf 'data: big = 1 × %s MiB, shards = 4 × %s MiB, small = %s files, many = %s files of 6 bytes; page cache warmed before each run\n' \
+        "$SIZE_MB" "$((SIZE_MB / 4))" "$SMALL_FILES" "$MANY_FILES"
     printf 'x openssl = openssl seconds / tool seconds (higher is faster); RSS = peak resident set;\n'
     printf 'busy = core-seconds the whole machine was busy during the run (server and kernel included)\n\n'
 } >&2
 for set in $SETS; do
     bytes=$(bytes_of "$DATA/$set")
     base=$(awk -F'\t' -v s="$set" '$1 == "openssl dgst -sha256" && $2 == s { print $3 }' "$RESULTS")
-    awk -F'\t' -v s="$set" -v b="$bytes" -v base="$base" '
-        BEGIN { if (s == "big") printf "%-24s %-7s %9s %8s %10s %9s %8s\n", "tool", "data", "seconds", "GB/s", "x openssl", "RSS MiB", "busy" }
+    first=1; [ "$set" = "${SETS%% *}" ] || first=0
+    awk -F'\t' -v s="$set" -v b="$bytes" -v base="$base" -v first="$first" '
+        BEGIN { if (first) printf "%-24s %-7s %9s %8s %10s %9s %8s\n", "tool", "data", "seconds", "GB/s", "x openssl", "RSS MiB", "busy" }
         $2 == s {
             if ($3 == "failed" || $3 + 0 == 0) { printf "%-24s %-7s %9s\n", $1, $2, $3; next }
             ratio = (base + 0 > 0) ? sprintf("%.2f", base / $3) : "-"
@@ -282,6 +308,17 @@ for set in $SETS; do
             if (b3 + 0 > 0) line = line sprintf(" %.2fx b3sum'"'"'s speed (aim >= 0.7)", b3 / v3)
             if (v2 + 0 > 0) line = line sprintf(", %.2fx verify sha256'"'"'s speed (aim >= 2.2)", v2 / v3)
             print line
+        }' "$RESULTS" >&2
+done
+# Issue 15's aims on the many-file set.
+for set in $SETS; do
+    [ "$set" = many ] || continue
+    awk -F'\t' -v s="$set" '
+        $2 == s { t[$1] = $3; m[$1] = $4 }
+        END {
+            v = t["weightseal verify"]; p = t["find|xargs -P2 sha256sum"]
+            if (v + 0 == 0 || p + 0 == 0) exit
+            printf "many    verify: %.2fx the time of find|xargs -P2 sha256sum (aim <= 2.5), peak RSS %.0f MiB (aim <= 256)\n", v / p, m["weightseal verify"] / 1024
         }' "$RESULTS" >&2
 done
 # Mirror audit against local verify, and the bound the machine sets: over loopback the server, the kernel's TCP

@@ -223,11 +223,20 @@ package enum StrictJSON: Sendable, Equatable {
         mutating func string() throws(FormatError) -> String {
             i += 1  // opening quote
             var out: [UInt8] = []
+            let start = i
             var runStart = i
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
+                    if out.isEmpty && runStart == start {
+                        // No escape: the string is its bytes, validated in place (one copy, however long).
+                        let run = runStart..<i
+                        i += 1
+                        let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[run]), as: UTF8.self) }
+                        guard let s else { throw fail("string is not valid UTF-8") }
+                        return s
+                    }
                     out.append(contentsOf: bytes[runStart..<i])
                     i += 1
                     break
