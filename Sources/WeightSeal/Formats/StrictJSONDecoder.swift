@@ -31,7 +31,24 @@ private struct IndexKey: CodingKey {
 
 private struct TreeDecoder: Decoder {
     let value: StrictJSON
-    let codingPath: [any CodingKey]
+    /// The path of the enclosing container, and this value's key in it: the full path is made only when asked for
+    /// (a nested container, an error), not once per element of a 200,000-element array.
+    let parentPath: [any CodingKey]
+    let key: (any CodingKey)?
+
+    init(value: StrictJSON, codingPath: [any CodingKey]) {
+        self.value = value
+        parentPath = codingPath
+        key = nil
+    }
+
+    init(value: StrictJSON, parentPath: [any CodingKey], key: any CodingKey) {
+        self.value = value
+        self.parentPath = parentPath
+        self.key = key
+    }
+
+    var codingPath: [any CodingKey] { key.map { parentPath + [$0] } ?? parentPath }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
@@ -100,7 +117,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func decoder(_ key: Key) throws -> TreeDecoder {
-        TreeDecoder(value: try value(key), codingPath: codingPath + [key])
+        TreeDecoder(value: try value(key), parentPath: codingPath, key: key)
     }
 
     func contains(_ key: Key) -> Bool { lookup(key) != nil }
@@ -115,7 +132,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
         guard let v = lookup(key) else { return nil }
         if case .null = v { return nil }
-        return try TreeDecoder(value: v, codingPath: codingPath + [key]).decodeValue(T.self)
+        return try TreeDecoder(value: v, parentPath: codingPath, key: key).decodeValue(T.self)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
@@ -152,7 +169,7 @@ private struct UnkeyedContainer: UnkeyedDecodingContainer {
                                                           debugDescription: "Unkeyed container is at end."))
         }
         defer { currentIndex += 1 }
-        return TreeDecoder(value: elements[currentIndex], codingPath: codingPath + [IndexKey(currentIndex)])
+        return TreeDecoder(value: elements[currentIndex], parentPath: codingPath, key: IndexKey(currentIndex))
     }
 
     mutating func decodeNil() throws -> Bool {

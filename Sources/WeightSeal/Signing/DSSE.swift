@@ -110,6 +110,11 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
 /// Decodes base64 text: standard or URL-safe alphabet, padding optional (proto3 JSON `bytes`).
 /// Works on the UTF-8 bytes: a payload of many megabytes decodes at memory speed, not character by character.
 package func base64Bytes(_ text: String) -> [UInt8]? {
+    // Standard alphabet with padding (what weightseal and most signers write): decoded from the string itself, so a
+    // 60 MB payload is not copied twice more on the way.
+    if text.utf8.count % 4 == 0, !text.utf8.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
+        return Data(base64Encoded: text).map { [UInt8]($0) }
+    }
     var bytes = Array(text.utf8)
     for i in bytes.indices {
         if bytes[i] == UInt8(ascii: "-") { bytes[i] = UInt8(ascii: "+") } else if bytes[i] == UInt8(ascii: "_") { bytes[i] = UInt8(ascii: "/") }

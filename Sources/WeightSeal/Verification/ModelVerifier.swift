@@ -217,6 +217,8 @@ public struct ModelVerifier: Sendable {
         var status = [PathKey: VerificationReport.FileResult]()
         let expectedByPath = Dictionary(reference.files.map { (key(of: $0.path), $0) }, uniquingKeysWith: { a, _ in a })
         var walked = [PathKey: WalkedFile]()
+        walked.reserveCapacity(listing.files.count)
+        status.reserveCapacity(max(reference.files.count, listing.files.count))
         for f in listing.files { walked[key(of: f.path)] = f }
 
         // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
