@@ -312,6 +312,24 @@ struct VerifierTests {
         #expect(findings(report, .unexpected).first?.hints.contains { $0.contains("Unicode normalization") } == true)
     }
 
+    @Test("F18: two files whose names differ only by normalization are two files in the report, each checked")
+    func canonicallyEquivalentNamesStayApart() async throws {
+        let dir = TempDir()
+        dir.write("caf\u{E9}.bin", "precomposed")
+        dir.write("cafe\u{301}.bin", "decomposed")
+        let (_, ref) = try await reference(of: dir)
+        let report = try await ModelVerifier().verify(root: dir.path, reference: ref)
+        #expect(report.verdict == .verified)
+        #expect(report.files.map { Array($0.path.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+                == [Array("cafe\u{301}.bin".utf8), Array("caf\u{E9}.bin".utf8)])
+        #expect(report.files.allSatisfy { $0.status == .ok })
+        // Swapping the contents is caught for each name.
+        dir.write("caf\u{E9}.bin", "decomposed!")
+        let changed = try await ModelVerifier().verify(root: dir.path, reference: ref)
+        #expect(changed.verdict != .verified)
+        #expect(changed.files.filter { $0.status == .failed }.map { Array($0.path.utf8) } == [Array("caf\u{E9}.bin".utf8)])
+    }
+
     @Test("F18 B/C: names that collide under NFC or case folding draw a signing warning")
     func collisions() async throws {
         let dir = TempDir()
