@@ -74,7 +74,8 @@ public struct HFCacheSnapshot: Sendable, Hashable {
     public func listing(ignorePaths: [String] = []) throws(WeightSealError) -> FolderListing {
         let s = try scan(ignorePaths: ignorePaths)
         return FolderListing(
-            files: s.entries.map { WalkedFile(path: $0.path, fsPath: $0.fsPath, size: $0.size, viaSymlink: $0.viaSymlink) },
+            files: s.entries.map { WalkedFile(path: $0.path, fsPath: $0.fsPath, size: $0.size, viaSymlink: $0.viaSymlink,
+                                              identity: $0.identity) },
             findings: s.findings)
     }
 
@@ -93,6 +94,8 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         /// Name of the blob in `repoFolder/blobs/` the entry's chain passes through; `nil` in copy mode.
         var blob: String?
         var viaSymlink: Bool
+        /// The resolved file's identity when it was walked (compared with what was read, as for a plain folder).
+        var identity: FileIdentity?
     }
 
     struct Scan: Sendable {
@@ -182,7 +185,8 @@ private struct SnapshotWalker {
             case S_IFDIR:
                 walk(fsDir: fsPath, relative: rel, depth: depth + 1)
             case S_IFREG:
-                scan.entries.append(.init(path: relPath, fsPath: fsPath, size: UInt64(st.st_size), blob: nil, viaSymlink: false))
+                scan.entries.append(.init(path: relPath, fsPath: fsPath, size: UInt64(st.st_size), blob: nil, viaSymlink: false,
+                                          identity: FileIdentity(st)))
             case S_IFLNK:
                 follow(fsPath, relPath: relPath)
             default:
@@ -270,7 +274,8 @@ private struct SnapshotWalker {
             case S_IFLNK:
                 current = candidate
             case S_IFREG:
-                scan.entries.append(.init(path: relPath, fsPath: candidate, size: UInt64(st.st_size), blob: blob, viaSymlink: true))
+                scan.entries.append(.init(path: relPath, fsPath: candidate, size: UInt64(st.st_size), blob: blob, viaSymlink: true,
+                                          identity: FileIdentity(st)))
                 return
             default:
                 scan.findings.append(Finding(.notRegularFile, path: relPath,
