@@ -270,11 +270,7 @@ import Testing
             let run = HashRun(requests: [request], bufferSize: 4096, ringSlots: 2)
             #expect(run.files[0].descriptor() != nil)
             #expect(truncate(path, 60_000) == 0)
-            run.liveWorkers = 2
-            let helper = Thread { run.workerMain() }
-            helper.start()
-            run.workerMain()
-            run.lock.withLock { while run.liveWorkers > 0 { run.lock.wait() } }
+            run.run(threads: 2)
             let result = run.files[0].result
             #expect(result.error == WeightSealError(.fileChanged, ""))
             #expect(result.error?.message.contains("changed while hashing: it has 60000 bytes now") == true)

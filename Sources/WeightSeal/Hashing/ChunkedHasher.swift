@@ -143,32 +143,16 @@ public final class ChunkedHasher: Sendable {
         let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: pieceSizes)
         let threads = run.threadCount(jobs: jobs)
         let start = monotonicSeconds()
-        run.lock.withLock { run.liveWorkers = threads }
-        for _ in 0..<threads {
-            let thread = Thread { run.workerMain() }
-            thread.name = "weightseal-hash"
-            thread.start()
-        }
         var lastReport = start
-        run.lock.lock()
-        while run.liveWorkers > 0 {
-            guard let progress else {
-                run.lock.wait()
-                continue
-            }
-            run.lock.wait(seconds: 0.1)
-            let now = monotonicSeconds()
-            if now - lastReport >= 0.099 && run.liveWorkers > 0 {
+        run.run(threads: threads, tick: progress.map { progress in
+            {
+                let now = monotonicSeconds()
+                guard now - lastReport >= 0.099 else { return }
                 lastReport = now
-                let report = HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: now - start)
-                run.lock.unlock()
-                progress(report)
-                run.lock.lock()
+                progress(HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: now - start))
             }
-        }
-        let final = HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: monotonicSeconds() - start)
-        run.lock.unlock()
-        progress?(final)
+        })
+        progress?(HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: monotonicSeconds() - start))
         return run.files.map(\.result)
     }
 
@@ -178,18 +162,6 @@ public final class ChunkedHasher: Sendable {
             let thread = Thread { cont.resume(returning: self.hash(requests, progress: progress)) }
             thread.start()
         }
-    }
-}
-
-/// A small mutex over pthread, so the core needs no Foundation lock.
-final class NSLockLike: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    init() { pthread_mutex_init(mutex, nil) }
-    deinit { pthread_mutex_destroy(mutex); mutex.deallocate() }
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
     }
 }
 

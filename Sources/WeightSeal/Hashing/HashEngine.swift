@@ -1,4 +1,7 @@
 import Crypto
+import Dispatch
+import Foundation
+import Synchronization
 #if canImport(Glibc)
 import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
 import Glibc
@@ -18,18 +21,24 @@ import Darwin
 // The types are in DigestSinks.swift, FileJob.swift, WorkUnit.swift and StreamShare.swift.
 
 /// One call of ``ChunkedHasher/hash(_:progress:)``.
-final class HashRun: @unchecked Sendable {
-    let lock = ConditionLock()
+final class HashRun: Sendable {
     let bufferSize: Int
     let ringSlots: Int
     let files: [FileJob]
     let units: [WorkUnit]
     let bytesTotal: UInt64
-    // Guarded by `lock`.
-    var next = 0
-    var helpable: [StreamShare] = []
-    var bytesDone: UInt64 = 0
-    var liveWorkers = 0
+
+    /// Which unit is next, and the shared streams a free worker may help with.
+    struct Schedule: Sendable {
+        var next = 0
+        var helpable: [(share: StreamShare, claimed: Bool)] = []
+    }
+
+    private let schedule = Mutex(Schedule())
+    /// Bytes read so far, for progress reports.
+    private let bytesRead = Atomic<UInt64>(0)
+    /// Signalled once by each worker as it exits.
+    private let workerExited = DispatchSemaphore(value: 0)
 
     init(requests: [HashRequest], bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes = .init()) {
         self.bufferSize = bufferSize
@@ -84,42 +93,73 @@ final class HashRun: @unchecked Sendable {
     }
 
     func addProgress(_ n: Int) {
-        lock.withLock { bytesDone &+= UInt64(n) }
+        bytesRead.wrappingAdd(UInt64(n), ordering: .relaxed)
+    }
+
+    var bytesDone: UInt64 { bytesRead.load(ordering: .relaxed) }
+
+    /// Runs the units on `threads` worker threads and returns when every worker has exited; `tick` is called on the
+    /// calling thread about every `interval` seconds meanwhile (never after the last worker exits).
+    func run(threads: Int, interval: Double = 0.1, tick: (() -> Void)? = nil) {
+        for _ in 0..<threads {
+            let thread = Thread { self.workerMain() }
+            thread.name = "weightseal-hash"
+            thread.start()
+        }
+        var exited = 0
+        while exited < threads {
+            guard let tick else {
+                workerExited.wait()
+                exited += 1
+                continue
+            }
+            if workerExited.wait(timeout: .now() + interval) == .success {
+                exited += 1
+            } else {
+                tick()
+            }
+        }
     }
 
     // MARK: Worker
+
+    private enum Assignment {
+        case unit(WorkUnit, StreamShare?)
+        case help(StreamShare)
+        case exit
+    }
 
     func workerMain() {
         let ring = UnsafeMutableRawPointer.allocate(byteCount: bufferSize * ringSlots, alignment: 4096)
         defer { ring.deallocate() }
         while true {
-            lock.lock()
-            if next < units.count {
-                let unit = units[next]
-                next += 1
-                var share: StreamShare?
-                if unit.shareable {
-                    let s = StreamShare()
-                    helpable.append(s)
-                    share = s
+            let assignment: Assignment = schedule.withLock { s in
+                if s.next < units.count {
+                    let unit = units[s.next]
+                    s.next += 1
+                    guard unit.shareable else { return .unit(unit, nil) }
+                    let share = StreamShare()
+                    s.helpable.append((share, false))
+                    return .unit(unit, share)
                 }
-                lock.unlock()
+                if let i = s.helpable.firstIndex(where: { !$0.claimed }) {
+                    s.helpable[i].claimed = true
+                    return .help(s.helpable[i].share)
+                }
+                return .exit
+            }
+            switch assignment {
+            case .unit(let unit, let share):
                 run(unit, ring: ring, share: share)
                 if let share {
-                    lock.withLock { helpable.removeAll { $0 === share } }
+                    schedule.withLock { $0.helpable.removeAll { $0.share === share } }
                 }
-                continue
+            case .help(let share):
+                share.help()
+            case .exit:
+                workerExited.signal()
+                return
             }
-            if let s = helpable.first(where: { !$0.claimed }) {
-                s.claimed = true
-                lock.unlock()
-                s.help()
-                continue
-            }
-            liveWorkers -= 1
-            lock.broadcast()
-            lock.unlock()
-            return
         }
     }
 

@@ -15,8 +15,6 @@ import Darwin
 /// order by whoever holds the token: the helper, or the owner itself while no helper is attached.
 final class StreamShare: @unchecked Sendable {
     let lock = ConditionLock()
-    /// Set by the run's lock when a helper takes this stream.
-    var claimed = false
     // Guarded by `lock`.
     var ring: UnsafeMutableRawPointer?
     var slots = 1

@@ -5,7 +5,8 @@ import Glibc
 import Darwin
 #endif
 
-/// A mutex with one condition variable, over pthread (the hashing engine's only synchronisation primitive).
+/// A mutex with one condition variable, over pthread: the hand-off of a shared stream's blocks between its owner and
+/// helper waits on it (``StreamShare``). Other engine state is in `Mutex`es (``HashRun``, ``FileJob``).
 final class ConditionLock: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
