@@ -216,10 +216,11 @@ public struct ModelVerifier: Sendable {
         var findings = [Finding]()
         var status = [PathKey: VerificationReport.FileResult]()
         let expectedByPath = Dictionary(reference.files.map { (key(of: $0.path), $0) }, uniquingKeysWith: { a, _ in a })
-        var walked = [PathKey: WalkedFile]()
+        // Positions in `listing.files`: a 200,000-file run keeps one copy of each walked entry, not three.
+        var walked = [PathKey: Int]()
         walked.reserveCapacity(listing.files.count)
         status.reserveCapacity(max(reference.files.count, listing.files.count))
-        for f in listing.files { walked[key(of: f.path)] = f }
+        for (i, f) in listing.files.enumerated() { walked[key(of: f.path)] = i }
 
         // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
         // so no caller flag loosens the signed symlink rule.
@@ -247,15 +248,18 @@ public struct ModelVerifier: Sendable {
 
         // Sizes first: a truncated shard fails without hashing.
         var requests = [HashRequest]()
-        var pending = [(ExpectedFile, WalkedFile)]()
+        var pending = [(expected: Int, walked: Int)]()
         var missing = [ExpectedFile]()
-        for e in reference.files {
+        requests.reserveCapacity(reference.files.count)
+        pending.reserveCapacity(reference.files.count)
+        for (ei, e) in reference.files.enumerated() {
             let k = key(of: e.path)
             if accounted.contains(k) { continue }
-            guard let w = walked[k] else {
+            guard let wi = walked[k] else {
                 missing.append(e)
                 continue
             }
+            let w = listing.files[wi]
             if let size = e.size, size != w.size {
                 findings.append(sizeFinding(e, actual: w))
                 status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
@@ -272,8 +276,9 @@ public struct ModelVerifier: Sendable {
             case .gitBlobSHA1:
                 requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: false, gitBlobSHA1: true))
             }
-            pending.append((e, w))
+            pending.append((ei, wi))
         }
+        walked = [:]
 
         // Two workers per core by default: while one waits for a cold disk the other hashes, so reading and hashing
         // overlap (docs/performance.md, cold reads); warm, the extra workers cost nothing measurable.
@@ -287,19 +292,28 @@ public struct ModelVerifier: Sendable {
         }
         let bytesHashed = read.bytes.withLock { $0 }
 
-        // Digests of every expected file, to name swapped or misrouted content.
-        var expectedOwner = [[UInt8]: String]()
-        for e in reference.files {
-            switch e.check {
-            case .sha256(let d), .blake3(let d): expectedOwner[d] = e.path
-            case .ranges(let r, let whole):
-                if let first = r.first { expectedOwner[first.digest] = e.path }
-                if let whole { expectedOwner[whole] = e.path }
-            case .gitBlobSHA1(let d): expectedOwner[d] = e.path
+        // Digests of every expected file, to name swapped or misrouted content: made at the first mismatch only.
+        var owners: [[UInt8]: String]?
+        func expectedOwner(of digest: [UInt8]) -> String? {
+            if owners == nil {
+                var map = [[UInt8]: String]()
+                for e in reference.files {
+                    switch e.check {
+                    case .sha256(let d), .blake3(let d): map[d] = e.path
+                    case .ranges(let r, let whole):
+                        if let first = r.first { map[first.digest] = e.path }
+                        if let whole { map[whole] = e.path }
+                    case .gitBlobSHA1(let d): map[d] = e.path
+                    }
+                }
+                owners = map
             }
+            return owners?[digest]
         }
 
-        for ((e, w), result) in zip(pending, results) {
+        for ((ei, wi), result) in zip(pending, results) {
+            let e = reference.files[ei]
+            let w = listing.files[wi]
             if let error = result.error {
                 if error.code == .fileChanged {
                     findings.append(Finding(.changedDuringCheck, path: e.path, message: error.message))
@@ -325,7 +339,7 @@ public struct ModelVerifier: Sendable {
                 if let actual = result.whole(algorithm), actual != expected {
                     finding = Finding(.digestMismatch, path: e.path, message: "\(algorithm.displayName) differs" + (e.size == nil ? " (size \(w.size) bytes)" : " (size matches)"),
                                       expected: expected.hexString, actual: actual.hexString)
-                    if let owner = expectedOwner[actual], owner != e.path {
+                    if let owner = expectedOwner(of: actual), owner != e.path {
                         finding?.hints.append("content equals the expected content of \(ModelPath.quoted(owner)) (swapped or misrouted)")
                     }
                 }
@@ -340,7 +354,7 @@ public struct ModelVerifier: Sendable {
                         : "\(bad.count) of \(ranges.count) chunks differ (first: chunk \(first + 1), \(bytes))"
                     finding = Finding(.digestMismatch, path: e.path, message: "\(which); size matches",
                                       expected: r.digest.hexString, actual: result.ranges[first].hexString, chunks: bad)
-                    if let actualFirst = result.ranges.first, let owner = expectedOwner[actualFirst], owner != e.path {
+                    if let actualFirst = result.ranges.first, let owner = expectedOwner(of: actualFirst), owner != e.path {
                         finding?.hints.append("content equals the expected content of \(ModelPath.quoted(owner)) (swapped or misrouted)")
                     }
                 }
@@ -360,8 +374,7 @@ public struct ModelVerifier: Sendable {
         }
 
         // Missing and unexpected, with Unicode and case hints.
-        let expectedKeys = Set(reference.files.map { key(of: $0.path) })
-        let unexpected = listing.files.filter { !expectedKeys.contains(key(of: $0.path)) }
+        let unexpected = listing.files.filter { expectedByPath[key(of: $0.path)] == nil }
         var looseUnexpected = [String: [String]]()
         for u in unexpected { looseUnexpected[looseKey(u.path), default: []].append(u.path) }
         var looseMissing = [String: [String]]()
