@@ -236,6 +236,18 @@ private func parse(_ text: String) throws(WeightSealError) -> [ChecksumEntry] {
         }
     }
 
+    @Test("a line longer than any entry is refused naming the line, before its name is read (a 60 MB name took seconds)")
+    func overlongLineIsALimit() throws {
+        let digest = String(repeating: "ab", count: 32)
+        // The longest name an entry can carry, every byte escaped, still parses.
+        let longest = String(repeating: "a/", count: (Limits.maxPathBytes - 2) / 2) + "z"
+        let entries = try parse("\(digest)  ok.bin\n\(digest)  \(longest)\n")
+        #expect(entries.map(\.path) == ["ok.bin", longest])
+        expectError(.limitExceeded, containing: "line 2:") {
+            _ = try parse("\(digest)  ok.bin\n\(digest)  " + String(repeating: "x", count: 6_000_000) + "\n")
+        }
+    }
+
     @Test func loadReadsAFileBounded() throws {
         let dir = TempDir()
         let path = dir.write("SHA256SUMS", vector("crlf.txt"))

@@ -63,7 +63,8 @@ public enum ChecksumFile {
     ///   that is not a SHA-256 entry (wrong column order, a digest that is not 64 hex digits, a non-SHA-256 BSD tag,
     ///   a bad escape, a name that is not UTF-8), for a path listed twice with different digests, and for a file with
     ///   no entry; ``WeightSealError/Code/invalidPath`` (also naming the line) for a name that breaks the path rules
-    ///   (absolute, `..`, `.` or empty component, NUL); ``WeightSealError/Code/limitExceeded`` for a file that is too large.
+    ///   (absolute, `..`, `.` or empty component, NUL); ``WeightSealError/Code/limitExceeded`` for a file that is too large
+    ///   or a line longer than ``Limits/maxChecksumLineBytes``.
     public static func parse(_ data: [UInt8], label: String) throws(WeightSealError) -> [ChecksumEntry] {
         guard data.count <= Limits.maxChecksumFileBytes else {
             throw WeightSealError(.limitExceeded,
@@ -82,6 +83,11 @@ public enum ChecksumFile {
             let next = lineEnd + 1
             var end = lineEnd
             if end > lineStart && data[end - 1] == 0x0D { end -= 1 }
+            // A line no entry can fill is refused before it is looked at (a 60 MB "name" took seconds and 400 MB).
+            guard end - lineStart <= Limits.maxChecksumLineBytes else {
+                throw WeightSealError(.limitExceeded,
+                    "\(label) line \(lineNumber): \(end - lineStart) bytes long; an entry is at most \(Limits.maxChecksumLineBytes) (a name of at most \(Limits.maxPathBytes) bytes)")
+            }
             let line = data[lineStart..<end]
             lineStart = next
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }

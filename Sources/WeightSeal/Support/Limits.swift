@@ -4,6 +4,9 @@ public enum Limits {
     public static let maxJSONBytes = 256 * 1024 * 1024
     /// Longest path in a manifest, in UTF-8 bytes.
     public static let maxPathBytes = 4096
+    /// Longest line of a checksum file, in bytes: a digest and its tag, and a name of ``maxPathBytes`` with every
+    /// byte escaped (GNU's `\\` and `\n` take two bytes each).
+    public static let maxChecksumLineBytes = 2 * maxPathBytes + 128
     /// Most files one manifest may list.
     public static let maxFiles = 10_000_000
     /// Largest safetensors JSON header, in bytes (the reference library's cap).
