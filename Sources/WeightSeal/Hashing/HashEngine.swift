@@ -167,7 +167,7 @@ final class HashRun: Sendable {
         defer { unit.file.unitDone() }
         guard let fd = unit.file.descriptor() else {
             // Nothing is read; let a helper waiting on this stream go.
-            if let share { share.lock.withLock { share.finished = true; share.lock.broadcast() } }
+            share?.finishWithoutReading()
             return
         }
         switch unit.kind {
@@ -225,8 +225,14 @@ final class HashRun: Sendable {
         if let share {
             let parts = all.split()
             primary = parts.primary
-            ok = shared(file, fd: fd, ring: ring, share: share, primary: &primary, secondary: parts.secondary)
-            secondary = share.lock.withLock { share.secondary }
+            if let rest = share.own(ring: ring, slots: ringSlots, blockSize: bufferSize, size: r.size, secondary: parts.secondary,
+                                    primary: &primary, read: { [self] buffer, count, offset in
+                                        !file.failed && self.readBlock(file, fd: fd, into: buffer, count: count, at: offset)
+                                    }) {
+                secondary = rest
+            } else {
+                ok = false
+            }
         } else {
             primary = all
             var offset: UInt64 = 0
@@ -258,61 +264,6 @@ final class HashRun: Sendable {
             }
             s.result.gitBlobSHA1 = r.gitBlobSHA1 ? sha1 : nil
         }
-    }
-
-    /// The owner's side of a shared stream. Returns false when the file failed.
-    func shared(_ file: FileJob, fd: Int32, ring: UnsafeMutableRawPointer, share: StreamShare,
-                primary: inout DigestSinks, secondary: DigestSinks) -> Bool {
-        let size = file.request.size
-        let block = UInt64(bufferSize)
-        let blocks = Int(size / block + (size % block == 0 ? 0 : 1))
-        share.lock.withLock {
-            share.ring = ring
-            share.slots = ringSlots
-            share.blockSize = bufferSize
-            share.size = size
-            share.totalBlocks = blocks
-            share.secondary = secondary
-            share.read = { [self] buffer, count, offset in
-                !file.failed && self.readBlock(file, fd: fd, into: buffer, count: count, at: offset)
-            }
-            share.started = true
-            share.lock.broadcast()
-        }
-        share.lock.lock()
-        // Hash every block into the whole-file digest; read when nothing is ready.
-        while !share.failed && share.primaryDone < blocks {
-            if share.helperAttached && share.canRead && share.ownerReads < share.helperReads {
-                share.ownerReads += 1
-                share.readNextLocked()
-            } else if share.primaryDone < share.readCount, let slot = share.slot(share.primaryDone) {
-                let length = share.blockLength(share.primaryDone)
-                share.lock.unlock()
-                primary.update(UnsafeRawBufferPointer(start: slot, count: length))
-                share.lock.lock()
-                share.primaryDone += 1
-                share.lock.broadcast()
-            } else if share.canRead {
-                share.ownerReads += 1
-                share.readNextLocked()
-            } else if !share.helperAttached && !share.tokenHeld && share.secondaryDone < share.readCount {
-                share.drainLocked()
-            } else {
-                share.lock.wait()
-            }
-        }
-        // Then make sure the secondary digests have every block.
-        while !share.failed && share.secondaryDone < blocks {
-            if !share.helperAttached && !share.tokenHeld { share.drainLocked() } else { share.lock.wait() }
-        }
-        // A helper may still be reading into or hashing from our ring: wait for it before the ring is reused.
-        while share.tokenHeld || share.readInFlight { share.lock.wait() }
-        let ok = !share.failed
-        share.finished = true
-        share.read = nil
-        share.lock.broadcast()
-        share.lock.unlock()
-        return ok
     }
 
     func range(_ file: FileJob, index: Int, fd: Int32, ring: UnsafeMutableRawPointer) {

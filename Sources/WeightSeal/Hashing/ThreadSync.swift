@@ -5,13 +5,19 @@ import Glibc
 import Darwin
 #endif
 
-/// A mutex with one condition variable, over pthread: the hand-off of a shared stream's blocks between its owner and
-/// helper waits on it (``StreamShare``). Other engine state is in `Mutex`es (``HashRun``, ``FileJob``).
-final class ConditionLock: @unchecked Sendable {
+/// A value reachable only under a pthread mutex, with one condition variable to wait for it to change: the hand-off
+/// of a shared stream's blocks between its owner and helper (``StreamShare``) waits on it. Other engine state is in
+/// `Mutex`es (``HashRun``, ``FileJob``), which have no condition.
+///
+/// The state is passed `inout` only for the length of a closure, never across a wait: ``next(_:)`` calls its closure
+/// again after every change instead.
+final class ConditionMutex<State>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var state: State
 
-    init() {
+    init(_ state: State) {
+        self.state = state
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(cond, nil)
     }
@@ -23,36 +29,29 @@ final class ConditionLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func lock() { pthread_mutex_lock(mutex) }
-    func unlock() { pthread_mutex_unlock(mutex) }
-
-    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with the state under the lock, then wakes every waiter.
+    func update<R>(_ body: (inout State) -> R) -> R {
         pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
-    /// Waits for a broadcast; the lock must be held.
-    func wait() { pthread_cond_wait(cond, mutex) }
-
-    /// Waits for a broadcast or until `seconds` have passed; the lock must be held.
-    func wait(seconds: Double) {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let whole = Int(seconds)
-        let nanos = Int((seconds - Double(whole)) * 1e9)
-        var deadline = timespec()
-        deadline.tv_sec = now.tv_sec + whole
-        deadline.tv_nsec = now.tv_nsec + nanos
-        if deadline.tv_nsec >= 1_000_000_000 {
-            deadline.tv_sec += 1
-            deadline.tv_nsec -= 1_000_000_000
+        defer {
+            pthread_cond_broadcast(cond)
+            pthread_mutex_unlock(mutex)
         }
-        pthread_cond_timedwait(cond, mutex, &deadline)
+        return body(&state)
     }
 
-    /// Wakes every waiter.
-    func broadcast() { pthread_cond_broadcast(cond) }
+    /// Calls `step` with the state under the lock until it returns a value, waiting for a change between calls;
+    /// then wakes every waiter and returns that value.
+    func next<R>(_ step: (inout State) -> R?) -> R {
+        pthread_mutex_lock(mutex)
+        defer {
+            pthread_cond_broadcast(cond)
+            pthread_mutex_unlock(mutex)
+        }
+        while true {
+            if let r = step(&state) { return r }
+            pthread_cond_wait(cond, mutex)
+        }
+    }
 }
 
 /// Seconds on a monotonic clock.
