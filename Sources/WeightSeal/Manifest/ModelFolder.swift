@@ -89,7 +89,8 @@ public enum ModelFolder {
             throw WeightSealError(.io, "cannot resolve \(root)")
         }
         let containment = options.containmentRoot.flatMap(realPath) ?? realRoot
-        var walker = Walker(options: options, containment: containment)
+        var walker = Walker(ignorePaths: options.ignorePaths,
+                            links: options.symlinks == .withinRoot ? .withinRoot(containment) : .reject)
         walker.visitedDirectories.insert(DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
         walker.walk(fsDir: root, relative: [], depth: 0)
         walker.files.sort { pathBytesLess($0.path, $1.path) }
@@ -128,19 +129,36 @@ struct DirID: Hashable {
     var ino: UInt64
 }
 
-private struct Walker {
-    let options: ModelFolder.Options
-    let containment: String
+/// The one folder walker: regular files in path-byte order of each folder, what is not one as findings, folders that
+/// cannot be read, and symlinks by a link rule: refused, followed within a containment folder, or resolved by the
+/// caller's rule (the Hugging Face cache's snapshot → blobs chain, HFCache.swift).
+struct Walker {
+    /// What a symlink resolves to under a caller's rule.
+    enum LinkOutcome {
+        /// A regular file at `fsPath`, with its `lstat`.
+        case file(fsPath: String, stat)
+        /// Not a file the walk lists, and why.
+        case finding(Finding)
+    }
+
+    enum Links {
+        case reject
+        /// Followed when the resolved target is inside this folder (real path); links to folders are walked.
+        case withinRoot(String)
+        /// Resolved by the caller: `(link's file-system path, model-relative path)`.
+        case rule((String, String) -> LinkOutcome)
+    }
+
+    let links: Links
     var files: [WalkedFile] = []
     var findings: [Finding] = []
     var unreadableFolders: [String] = []
     var visitedDirectories = Set<DirID>()
     let ignoreSet: Set<[UInt8]>
 
-    init(options: ModelFolder.Options, containment: String) {
-        ignoreSet = Set(options.ignorePaths.map { Array($0.utf8) })
-        self.options = options
-        self.containment = containment
+    init(ignorePaths: [String], links: Links) {
+        ignoreSet = Set(ignorePaths.map { Array($0.utf8) })
+        self.links = links
     }
 
     mutating func walk(fsDir: String, relative: [String], depth: Int) {
@@ -178,6 +196,10 @@ private struct Walker {
             let rel = relative + [name]
             let relPath = rel.joined(separator: "/")
             if ModelPath.isIgnored(relPath, in: ignoreSet) { continue }
+            if files.count >= Limits.maxFiles {
+                findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
+                return
+            }
             // fsPath must use the raw bytes: build it from them.
             let rawFSPath = fsDir + "/" + name
             var st = stat()
@@ -203,12 +225,26 @@ private struct Walker {
     }
 
     mutating func followLink(_ fsPath: String, rel: [String], relPath: String, depth: Int) {
-        let target = readLink(fsPath).map(ModelPath.shown) ?? "?"
-        guard options.symlinks == .withinRoot else {
+        let containment: String
+        switch links {
+        case .reject:
+            let target = readLink(fsPath).map(ModelPath.shown) ?? "?"
             findings.append(Finding(.symlinkRejected, path: relPath,
                 message: "is a symlink (to \(target)); the manifest does not allow symlinks"))
             return
+        case .rule(let resolve):
+            switch resolve(fsPath, relPath) {
+            case .file(let resolved, let st):
+                files.append(WalkedFile(path: relPath, fsPath: resolved, size: UInt64(st.st_size), viaSymlink: true,
+                                        identity: FileIdentity(st)))
+            case .finding(let f):
+                findings.append(f)
+            }
+            return
+        case .withinRoot(let folder):
+            containment = folder
         }
+        let target = readLink(fsPath).map(ModelPath.shown) ?? "?"
         guard let resolved = realPath(fsPath) else {
             let err = errno
             if err == ELOOP {

@@ -76,7 +76,7 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         return FolderListing(
             files: s.entries.map { WalkedFile(path: $0.path, fsPath: $0.fsPath, size: $0.size, viaSymlink: $0.viaSymlink,
                                               identity: $0.identity) },
-            findings: s.findings)
+            findings: s.findings, unreadableFolders: s.unreadableFolders)
     }
 
     init(snapshotPath: String, repoFolder: String, revision: String) {
@@ -104,6 +104,8 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         var findings: [Finding] = []
         /// Warnings about entries that do resolve (absolute links).
         var warnings: [Finding] = []
+        /// Folders that could not be read (nothing below them was looked at).
+        var unreadableFolders: [String] = []
     }
 
     func scan(ignorePaths: [String] = []) throws(WeightSealError) -> Scan {
@@ -111,94 +113,48 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         guard lstat(snapshotPath, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
             throw WeightSealError(.io, "cannot read cache snapshot \(snapshotPath): not a readable folder")
         }
-        var walker = SnapshotWalker(snapshot: self, ignorePaths: ignorePaths)
-        walker.walk(fsDir: snapshotPath, relative: [], depth: 0)
-        guard !walker.rootUnreadable else {
-            throw WeightSealError(.io, "cannot read cache snapshot \(snapshotPath): \(walker.rootError)")
+        guard let dir = opendir(snapshotPath) else {
+            throw WeightSealError(.io, "cannot read cache snapshot \(snapshotPath): \(String(cString: strerror(errno)))")
         }
-        walker.scan.entries.sort { pathBytesLess($0.path, $1.path) }
-        return walker.scan
+        closedir(dir)
+        // The one folder walker, with the cache's link chain as its link rule.
+        let chain = CacheLinkChain(snapshot: self)
+        var walker = Walker(ignorePaths: ignorePaths, links: .rule { chain.follow($0, relPath: $1) })
+        walker.walk(fsDir: snapshotPath, relative: [], depth: 0)
+        var scan = Scan()
+        scan.entries = walker.files.map {
+            Entry(path: $0.path, fsPath: $0.fsPath, size: $0.size, blob: chain.blobs[$0.path], viaSymlink: $0.viaSymlink,
+                  identity: $0.identity)
+        }
+        scan.entries.sort { pathBytesLess($0.path, $1.path) }
+        scan.findings = walker.findings
+        scan.warnings = chain.warnings
+        scan.unreadableFolders = walker.unreadableFolders
+        return scan
     }
 }
 
-private struct SnapshotWalker {
+/// The cache's documented link chain (snapshot → repository blobs → shared blobs), as the folder walker's link rule:
+/// where each hop may land, and the blob each file passes through.
+private final class CacheLinkChain {
     let snapshot: HFCacheSnapshot
     let repoBlobs: String
     let sharedBlobs: String
-    let ignorePaths: Set<[UInt8]>
-    var scan = HFCacheSnapshot.Scan()
-    var rootUnreadable = false
-    var rootError = ""
+    /// Blob names by model-relative path.
+    var blobs: [String: String] = [:]
+    /// Warnings about links that do resolve (absolute targets).
+    var warnings: [Finding] = []
 
-    init(snapshot: HFCacheSnapshot, ignorePaths: [String]) {
+    init(snapshot: HFCacheSnapshot) {
         self.snapshot = snapshot
-        self.ignorePaths = Set(ignorePaths.map { Array($0.utf8) })
         repoBlobs = joinPath(snapshot.repoFolder, "blobs")
         sharedBlobs = joinPath(snapshot.cacheDirectory, "blobs")
-    }
-
-    mutating func walk(fsDir: String, relative: [String], depth: Int) {
-        let relDir = relative.joined(separator: "/")
-        guard depth < Limits.maxDirectoryDepth else {
-            scan.findings.append(Finding(.unreadable, path: relDir, message: "folder nesting deeper than \(Limits.maxDirectoryDepth)"))
-            return
-        }
-        guard let dir = opendir(fsDir) else {
-            if depth == 0 {
-                rootUnreadable = true
-                rootError = String(cString: strerror(errno))
-            } else {
-                scan.findings.append(Finding(.unreadable, path: relDir, message: "cannot read folder: \(String(cString: strerror(errno)))"))
-            }
-            return
-        }
-        var names = [[UInt8]]()
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in Array(raw.prefix { $0 != 0 }) }
-            if name == [46] || name == [46, 46] { continue }
-            names.append(name)
-        }
-        closedir(dir)
-        names.sort { $0.lexicographicallyPrecedes($1) }
-        for nameBytes in names {
-            if AtomicFile.isTemporaryName(nameBytes) { continue }
-            guard let name = String(validating: nameBytes, as: UTF8.self) else {
-                let shown = nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
-                scan.findings.append(Finding(.notRegularFile, path: (relative + [shown]).joined(separator: "/"),
-                                             message: "file name is not valid UTF-8"))
-                continue
-            }
-            let rel = relative + [name]
-            let relPath = rel.joined(separator: "/")
-            if ModelPath.isIgnored(relPath, in: ignorePaths) { continue }
-            let fsPath = fsDir + "/" + name
-            if scan.entries.count >= Limits.maxFiles {
-                scan.findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
-                return
-            }
-            var st = stat()
-            guard lstat(fsPath, &st) == 0 else {
-                scan.findings.append(Finding(.unreadable, path: relPath, message: "cannot stat: \(String(cString: strerror(errno)))"))
-                continue
-            }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR:
-                walk(fsDir: fsPath, relative: rel, depth: depth + 1)
-            case S_IFREG:
-                scan.entries.append(.init(path: relPath, fsPath: fsPath, size: UInt64(st.st_size), blob: nil, viaSymlink: false,
-                                          identity: FileIdentity(st)))
-            case S_IFLNK:
-                follow(fsPath, relPath: relPath)
-            default:
-                scan.findings.append(Finding(.notRegularFile, path: relPath, message: "is a \(kindName(st.st_mode)), not a regular file"))
-            }
-        }
     }
 
     /// Where a hop may land.
     private enum Zone { case repository, sharedBlobs }
 
-    mutating func follow(_ linkPath: String, relPath: String) {
+    func follow(_ linkPath: String, relPath: String) -> Walker.LinkOutcome {
         var current = linkPath
         var zone = Zone.repository
         var blob: String?
@@ -207,18 +163,16 @@ private struct SnapshotWalker {
         while true {
             hops += 1
             guard hops <= Limits.maxSymlinkHops else {
-                scan.findings.append(Finding(.symlinkCycle, path: relPath,
+                return .finding(Finding(.symlinkCycle, path: relPath,
                     message: "more than \(Limits.maxSymlinkHops) symlink hops (a cycle?)"))
-                return
             }
             guard let target = readLink(current) else {
-                scan.findings.append(Finding(.unreadable, path: relPath, message: "cannot read symlink \(current)"))
-                return
+                return .finding(Finding(.unreadable, path: relPath, message: "cannot read symlink \(current)"))
             }
             let absolute = target.hasPrefix("/")
             if absolute && !reportedAbsolute {
                 reportedAbsolute = true
-                scan.warnings.append(Finding(.absoluteSymlink, .warning, path: relPath,
+                warnings.append(Finding(.absoluteSymlink, .warning, path: relPath,
                     message: "symlink with an absolute target \(ModelPath.quoted(target)); the Hugging Face cache writes "
                         + "relative links, and an absolute one breaks when the cache is moved or mounted elsewhere"))
             }
@@ -229,14 +183,12 @@ private struct SnapshotWalker {
             let folderPart = slash.map { $0 == target.startIndex ? "/" : String(target[..<$0]) } ?? ""
             let folder = absolute ? folderPart : (folderPart.isEmpty ? parentPath(current) : parentPath(current) + "/" + folderPart)
             guard !base.isEmpty, base != ".", base != ".." else {
-                scan.findings.append(Finding(.notRegularFile, path: relPath,
+                return .finding(Finding(.notRegularFile, path: relPath,
                     message: "symlink to a folder, not a regular file (to \(ModelPath.quoted(target)))"))
-                return
             }
             guard let realFolder = realPath(folder) else {
-                scan.findings.append(Finding(.danglingSymlink, path: relPath,
+                return .finding(Finding(.danglingSymlink, path: relPath,
                     message: "dangling symlink: \(ModelPath.quoted(target)) does not exist" + blobNote(blob)))
-                return
             }
             let candidate = joinPath(realFolder, base)
 
@@ -252,35 +204,30 @@ private struct SnapshotWalker {
             let exists = lstat(candidate, &st) == 0
             guard allowed else {
                 if !exists {
-                    scan.findings.append(Finding(.danglingSymlink, path: relPath,
+                    return .finding(Finding(.danglingSymlink, path: relPath,
                         message: "dangling symlink: \(ModelPath.quoted(target)) does not exist" + blobNote(blob),
                         actual: candidate))
-                } else {
-                    scan.findings.append(Finding(.symlinkEscapes, path: relPath,
-                        message: "symlink leaves the repository folder \(snapshot.repoFolder) (to \(ModelPath.quoted(target)))"
-                            + blobNote(blob), actual: candidate))
                 }
-                return
+                return .finding(Finding(.symlinkEscapes, path: relPath,
+                    message: "symlink leaves the repository folder \(snapshot.repoFolder) (to \(ModelPath.quoted(target)))"
+                        + blobNote(blob), actual: candidate))
             }
             if inShared && !inRepo { zone = .sharedBlobs }
             guard exists else {
-                scan.findings.append(Finding(.danglingSymlink, path: relPath,
+                return .finding(Finding(.danglingSymlink, path: relPath,
                     message: "dangling symlink: \(ModelPath.quoted(target)) does not exist" + blobNote(blob),
                     actual: candidate))
-                return
             }
             if blob == nil && parentPath(candidate) == repoBlobs { blob = lastComponent(candidate) }
             switch st.st_mode & S_IFMT {
             case S_IFLNK:
                 current = candidate
             case S_IFREG:
-                scan.entries.append(.init(path: relPath, fsPath: candidate, size: UInt64(st.st_size), blob: blob, viaSymlink: true,
-                                          identity: FileIdentity(st)))
-                return
+                if let blob { blobs[relPath] = blob }
+                return .file(fsPath: candidate, st)
             default:
-                scan.findings.append(Finding(.notRegularFile, path: relPath,
+                return .finding(Finding(.notRegularFile, path: relPath,
                     message: "symlink to a \(kindName(st.st_mode)), not a regular file (to \(ModelPath.quoted(target)))"))
-                return
             }
         }
     }
