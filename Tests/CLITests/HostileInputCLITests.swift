@@ -64,7 +64,9 @@ struct HostileInputCLITests {
         }
     }
 
-    @Test("50,000 repeated --ignore and --allow-license run in linear time")
+    /// Once quadratic (50,000 took 176 s). No wall-clock assertion here (the suite asserts none); the time is printed,
+    /// and docs/threat-model.md gives the measured figure.
+    @Test("50,000 repeated --ignore and --allow-license are taken, each once, in both spellings")
     func repeatedOptions() throws {
         let s = TempDir()
         s.write("m/README.md", "---\nlicense: mit\n---\n")
@@ -77,13 +79,11 @@ struct HostileInputCLITests {
         let signSeconds = Date().timeIntervalSince(start)
         #expect(signed.status == 0, "\(signed.stderr.prefix(500))")
         #expect(signed.stdout.contains("\"files\" : 1"), "\(signed.stdout)")
-        #expect(signSeconds < 10, "sign with 50,000 --ignore took \(signSeconds) s")
         let allow = Array(repeating: "--allow-license=0BSD", count: 49_999) + ["--allow-license", "MIT"]
         start = Date()
         let verified = try run(["verify", s.p("m"), "--key", s.p("k.pub")] + allow)
         let verifySeconds = Date().timeIntervalSince(start)
         #expect(verified.status == 0, "\(verified.stdout.prefix(500))")
-        #expect(verifySeconds < 10, "verify with 50,000 --allow-license took \(verifySeconds) s")
         // A value that looks like an option is still argument-parser's to refuse.
         #expect(try run(["sign", s.p("m"), "--key", s.p("k.key"), "--ignore", "--json"]).status == 64)
         print("50,000 --ignore: sign \(String(format: "%.2f", signSeconds)) s; 50,000 --allow-license: verify \(String(format: "%.2f", verifySeconds)) s")

@@ -41,7 +41,8 @@ public struct SPDXLicenseList: Sendable {
     public init(json: [UInt8]) throws(WeightSealError) {
         let payload: Payload
         do {
-            payload = try JSONDecoder().decode(Payload.self, from: Data(json))
+            // The project's one strict reader, as for every JSON the tool trusts.
+            payload = try StrictJSONDecoder.decode(Payload.self, from: StrictJSON.parse(json, maxValues: Limits.maxJSONValues(forBytes: json.count)))
         } catch {
             throw WeightSealError(.malformedReference, "SPDX license list JSON is malformed", cause: error)
         }
