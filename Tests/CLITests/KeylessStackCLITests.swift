@@ -15,6 +15,15 @@ struct KeylessStackCLITests {
         return s.p("m")
     }
 
+    /// Runs `body` with a fresh stack (started with `arguments`), a temporary folder and the small model in it; the
+    /// stack is stopped after. Skips (returns) when the stack cannot start.
+    static func withStack(_ arguments: [String] = [], _ body: (SigstoreStack, TempDir, String) throws -> Void) throws {
+        guard let stack = try SigstoreStack.start(arguments) else { return }
+        defer { stack.stop() }
+        let s = TempDir()
+        try body(stack, s, model(in: s))
+    }
+
     /// `model_signing sign sigstore` against the stack; the signature's path.
     static func modelSign(_ model: String, stack: SigstoreStack, to signature: String) throws -> String {
         let r = try shell(pythonPeer + "/bin/model_signing", ["sign", "sigstore", model, "--signature", signature,
@@ -38,49 +47,45 @@ struct KeylessStackCLITests {
 
     @Test("model_signing signs against the stack: the reference and weightseal both verify; the report names identity, issuer, log entry and times")
     func modelSigningVerifies() throws {
-        guard let stack = try SigstoreStack.start() else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
-        let reference = try shell(pythonPeer + "/bin/model_signing", [
-            "verify", "sigstore", model, "--signature", sig, "--trust_config", stack.trustConfig,
-            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+        try Self.withStack { stack, s, model in
+            let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+            let reference = try shell(pythonPeer + "/bin/model_signing", [
+                "verify", "sigstore", model, "--signature", sig, "--trust_config", stack.trustConfig,
+                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
 
-        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
-                                trustConfig: stack.trustConfig)
-        #expect(v.status == 0, "\(v.text)")
-        #expect(v.report["verdict"] as? String == "verified")
-        let ref = v.report["reference"] as? [String: Any] ?? [:]
-        #expect(ref["kind"] as? String == "omsManifest")
-        #expect(ref["signer"] as? String == "signer@weightseal.test")
-        #expect(ref["issuer"] as? String == stack.issuer)
-        let entries = ref["logEntries"] as? [[String: Any]] ?? []
-        #expect(entries.count == 1)
-        #expect(entries.first?["log"] as? String == stack.urls["rekor"])
-        #expect(entries.first?["logIndex"] as? Int == 0)
-        #expect(entries.first?["integratedTime"] is String)
-        let times = ref["verifiedTimes"] as? [[String: Any]] ?? []
-        #expect(times.compactMap { $0["source"] as? String }.sorted() == ["integratedTime", "rfc3161"])
-        #expect(times.contains { $0["authority"] as? String == (stack.urls["tsa"] ?? "-") + "/api/v1/timestamp" })
+            let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
+                                    trustConfig: stack.trustConfig)
+            #expect(v.status == 0, "\(v.text)")
+            #expect(v.report["verdict"] as? String == "verified")
+            let ref = v.report["reference"] as? [String: Any] ?? [:]
+            #expect(ref["kind"] as? String == "omsManifest")
+            #expect(ref["signer"] as? String == "signer@weightseal.test")
+            #expect(ref["issuer"] as? String == stack.issuer)
+            let entries = ref["logEntries"] as? [[String: Any]] ?? []
+            #expect(entries.count == 1)
+            #expect(entries.first?["log"] as? String == stack.urls["rekor"])
+            #expect(entries.first?["logIndex"] as? Int == 0)
+            #expect(entries.first?["integratedTime"] is String)
+            let times = ref["verifiedTimes"] as? [[String: Any]] ?? []
+            #expect(times.compactMap { $0["source"] as? String }.sorted() == ["integratedTime", "rfc3161"])
+            #expect(times.contains { $0["authority"] as? String == (stack.urls["tsa"] ?? "-") + "/api/v1/timestamp" })
+        }
     }
 
     @Test("the same signature with another identity or issuer is rejected (exit 1) with identityMismatch / issuerMismatch")
     func wrongIdentity() throws {
-        guard let stack = try SigstoreStack.start() else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
-        let identity = try Self.verify(model, signature: sig, identity: "mallory@weightseal.test", issuer: stack.issuer,
-                                       trustConfig: stack.trustConfig)
-        #expect(identity.status == 1, "\(identity.text)")
-        #expect(Self.findingKinds(identity.report) == ["identityMismatch"])
-        let issuer = try Self.verify(model, signature: sig, identity: stack.identity, issuer: "https://accounts.google.com",
-                                     trustConfig: stack.trustConfig)
-        #expect(issuer.status == 1, "\(issuer.text)")
-        #expect(Self.findingKinds(issuer.report) == ["issuerMismatch"])
+        try Self.withStack { stack, s, model in
+            let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+            let identity = try Self.verify(model, signature: sig, identity: "mallory@weightseal.test", issuer: stack.issuer,
+                                           trustConfig: stack.trustConfig)
+            #expect(identity.status == 1, "\(identity.text)")
+            #expect(Self.findingKinds(identity.report) == ["identityMismatch"])
+            let issuer = try Self.verify(model, signature: sig, identity: stack.identity, issuer: "https://accounts.google.com",
+                                         trustConfig: stack.trustConfig)
+            #expect(issuer.status == 1, "\(issuer.text)")
+            #expect(Self.findingKinds(issuer.report) == ["issuerMismatch"])
+        }
     }
 
     @Test("another stack's trust config (other keys) rejects the signature: exit 1, unknown log, untrusted TSA, no verified time, unknown SCT issuer")
@@ -124,69 +129,63 @@ struct KeylessStackCLITests {
 
     @Test("weightseal sign --sigstore against the stack (OMS format, Rekor v1): model_signing and weightseal verify it")
     func weightsealSignsKeyless() throws {
-        guard let stack = try SigstoreStack.start() else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
-                            "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
-        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
-        let reference = try shell(pythonPeer + "/bin/model_signing", [
-            "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
-            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
-        let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
-                                trustConfig: stack.trustConfig)
-        #expect(v.status == 0, "\(v.text)")
-        #expect((v.report["reference"] as? [String: Any])?["signer"] as? String == stack.identity)
+        try Self.withStack { stack, s, model in
+            let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
+                                "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
+            #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+            let reference = try shell(pythonPeer + "/bin/model_signing", [
+                "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
+                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+            let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
+                                    trustConfig: stack.trustConfig)
+            #expect(v.status == 0, "\(v.text)")
+            #expect((v.report["reference"] as? [String: Any])?["signer"] as? String == stack.identity)
+        }
     }
 
     @Test("weightseal signs its own format keyless; the summary names the identity, issuer and log entry; verify passes")
     func weightsealFormatKeyless() throws {
-        guard let stack = try SigstoreStack.start() else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig,
-                            "--json"])
-        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
-        let summary = (try? JSONSerialization.jsonObject(with: Data(sign.stdout.utf8))) as? [String: Any] ?? [:]
-        #expect(summary["signer"] as? String == stack.identity)
-        #expect(summary["issuer"] as? String == stack.issuer)
-        let entries = summary["logEntries"] as? [[String: Any]] ?? []
-        #expect(entries.first?["log"] as? String == stack.urls["rekor"])
-        #expect((summary["verifiedTimes"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String }.sorted()
-                == ["integratedTime", "rfc3161"])
-        let bundle = (try? JSONSerialization.jsonObject(with: Data(s.read("m/model.sig")))) as? [String: Any] ?? [:]
-        let material = bundle["verificationMaterial"] as? [String: Any] ?? [:]
-        #expect(material["certificate"] != nil && material["x509CertificateChain"] == nil)
-        #expect((material["tlogEntries"] as? [Any])?.count == 1)
-        #expect(((material["timestampVerificationData"] as? [String: Any])?["rfc3161Timestamps"] as? [Any])?.count == 1)
-        let v = try Self.verify(model, signature: s.p("m/model.sig"), identity: stack.identity, issuer: stack.issuer,
-                                trustConfig: stack.trustConfig)
-        #expect(v.status == 0, "\(v.text)")
-        #expect((v.report["reference"] as? [String: Any])?["kind"] as? String == "weightsealManifest")
+        try Self.withStack { stack, s, model in
+            let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token, "--trust-config", stack.trustConfig,
+                                "--json"])
+            #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+            let summary = (try? JSONSerialization.jsonObject(with: Data(sign.stdout.utf8))) as? [String: Any] ?? [:]
+            #expect(summary["signer"] as? String == stack.identity)
+            #expect(summary["issuer"] as? String == stack.issuer)
+            let entries = summary["logEntries"] as? [[String: Any]] ?? []
+            #expect(entries.first?["log"] as? String == stack.urls["rekor"])
+            #expect((summary["verifiedTimes"] as? [[String: Any]] ?? []).compactMap { $0["source"] as? String }.sorted()
+                    == ["integratedTime", "rfc3161"])
+            let bundle = (try? JSONSerialization.jsonObject(with: Data(s.read("m/model.sig")))) as? [String: Any] ?? [:]
+            let material = bundle["verificationMaterial"] as? [String: Any] ?? [:]
+            #expect(material["certificate"] != nil && material["x509CertificateChain"] == nil)
+            #expect((material["tlogEntries"] as? [Any])?.count == 1)
+            #expect(((material["timestampVerificationData"] as? [String: Any])?["rfc3161Timestamps"] as? [Any])?.count == 1)
+            let v = try Self.verify(model, signature: s.p("m/model.sig"), identity: stack.identity, issuer: stack.issuer,
+                                    trustConfig: stack.trustConfig)
+            #expect(v.status == 0, "\(v.text)")
+            #expect((v.report["reference"] as? [String: Any])?["kind"] as? String == "weightsealManifest")
+        }
     }
 
     @Test("Rekor v2 and a GitHub Actions identity: weightseal logs a hashedrekord over the PAE; model_signing and weightseal verify")
     func weightsealSignsKeylessRekorV2() throws {
-        guard let stack = try SigstoreStack.start(["--rekor-v2", "--identity-kind", "github"]) else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--trust-config", stack.trustConfig,
-                            "-o", s.p("m.sig")], environment: ["SIGSTORE_ID_TOKEN": stack.token])
-        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
-        let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
-        #expect(bundle.contains("\"kind\" : \"hashedrekord\"") && bundle.contains("\"version\" : \"0.0.2\""), "\(bundle.prefix(400))")
-        let reference = try shell(pythonPeer + "/bin/model_signing", [
-            "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
-            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-        #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
-        let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
-                                trustConfig: stack.trustConfig)
-        #expect(v.status == 0, "\(v.text)")
-        #expect(stack.identity.hasPrefix("https://github.com/"))
+        try Self.withStack(["--rekor-v2", "--identity-kind", "github"]) { stack, s, model in
+            let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--trust-config", stack.trustConfig,
+                                "-o", s.p("m.sig")], environment: ["SIGSTORE_ID_TOKEN": stack.token])
+            #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+            let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
+            #expect(bundle.contains("\"kind\" : \"hashedrekord\"") && bundle.contains("\"version\" : \"0.0.2\""), "\(bundle.prefix(400))")
+            let reference = try shell(pythonPeer + "/bin/model_signing", [
+                "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
+                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+            let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
+                                    trustConfig: stack.trustConfig)
+            #expect(v.status == 0, "\(v.text)")
+            #expect(stack.identity.hasPrefix("https://github.com/"))
+        }
     }
 
     @Test("an expired token is refused before hashing (exit 2, no signature); a token Fulcio does not trust is a service error")
@@ -243,41 +242,37 @@ struct KeylessStackCLITests {
 
     @Test("a Rekor v1 log that names its checkpoints by its server's hostname (rekor's default) verifies, as in sigstore-go")
     func rekorV1Hostname() throws {
-        guard let stack = try SigstoreStack.start(["--rekor-hostname", "rekor-server"]) else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
-        let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
-        #expect(bundle.contains("rekor-server - "), "the stack did not use the hostname")
-        let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer, trustConfig: stack.trustConfig)
-        #expect(v.status == 0, "\(v.text)")
+        try Self.withStack(["--rekor-hostname", "rekor-server"]) { stack, s, model in
+            let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
+            let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
+            #expect(bundle.contains("rekor-server - "), "the stack did not use the hostname")
+            let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer, trustConfig: stack.trustConfig)
+            #expect(v.status == 0, "\(v.text)")
+        }
     }
 
     @Test("without --trust-config, sign and verify use what `trust update` stored (signing config and trusted root)")
     func cachedInstance() throws {
-        guard let stack = try SigstoreStack.start() else { return }
-        defer { stack.stop() }
-        let s = TempDir()
-        let model = Self.model(in: s)
-        let env = ["WEIGHTSEAL_CACHE_DIR": s.p("cache")]
-        let cache = try #require(SigstoreTUF.cache(for: SigstoreTUF.production, environment: env))
-        let config = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
-        try FileManager.default.createDirectory(atPath: cache.path("targets"), withIntermediateDirectories: true)
-        try JSONSerialization.data(withJSONObject: config["signingConfig"] ?? [:])
-            .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.signingConfigTarget)))
-        try JSONSerialization.data(withJSONObject: config["trustedRoot"] ?? [:])
-            .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.trustedRootTarget)))
-        let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token], environment: env)
-        #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
-        #expect(sign.stdout.contains("logged: \(stack.urls["rekor"] ?? "-")"), "\(sign.stdout)")
-        let v = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
-                        environment: env)
-        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
-        // Without the cache, the public-good root does not know this instance: a verdict, exit 1.
-        let plain = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
-                            environment: ["WEIGHTSEAL_CACHE_DIR": s.p("empty")])
-        #expect(plain.status == 1, "\(plain.stdout)\(plain.stderr)")
+        try Self.withStack { stack, s, model in
+            let env = ["WEIGHTSEAL_CACHE_DIR": s.p("cache")]
+            let cache = try #require(SigstoreTUF.cache(for: SigstoreTUF.production, environment: env))
+            let config = (try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: stack.trustConfig)))) as? [String: Any] ?? [:]
+            try FileManager.default.createDirectory(atPath: cache.path("targets"), withIntermediateDirectories: true)
+            try JSONSerialization.data(withJSONObject: config["signingConfig"] ?? [:])
+                .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.signingConfigTarget)))
+            try JSONSerialization.data(withJSONObject: config["trustedRoot"] ?? [:])
+                .write(to: URL(fileURLWithPath: cache.path("targets/" + SigstoreTUF.trustedRootTarget)))
+            let sign = try run(["sign", model, "--sigstore", "--identity-token", stack.token], environment: env)
+            #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
+            #expect(sign.stdout.contains("logged: \(stack.urls["rekor"] ?? "-")"), "\(sign.stdout)")
+            let v = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
+                            environment: env)
+            #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+            // Without the cache, the public-good root does not know this instance: a verdict, exit 1.
+            let plain = try run(["verify", model, "--certificate-identity", stack.identity, "--certificate-oidc-issuer", stack.issuer],
+                                environment: ["WEIGHTSEAL_CACHE_DIR": s.p("empty")])
+            #expect(plain.status == 1, "\(plain.stdout)\(plain.stderr)")
+        }
     }
 
     @Test("sigstore-python bundles from the stack (hashedrekord message signature, DSSE attestation) verify with verify-bundle")

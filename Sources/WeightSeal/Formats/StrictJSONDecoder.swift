@@ -142,7 +142,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer { try decoder(key).unkeyedContainer() }
 
     func superDecoder() throws -> any Decoder {
-        TreeDecoder(value: lookup(Key(stringValue: "super")!) ?? .null, codingPath: codingPath)
+        TreeDecoder(value: Key(stringValue: "super").flatMap(lookup) ?? .null, codingPath: codingPath)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
