@@ -267,11 +267,11 @@ import Testing
                         HashRequest(path: path, size: UInt64(size), chunkSize: 10000),
                         HashRequest(path: path, size: UInt64(size), wholeFile: false, ranges: [50_000..<100_000])] {
             try Data(Self.bytes(size, seed: 11)).write(to: URL(fileURLWithPath: path))
-            let run = HashRun(requests: [request], bufferSize: 4096, ringSlots: 2)
-            #expect(run.files[0].descriptor() != nil)
+            let run = HashRun(requests: [request], bufferSize: 4096, ringSlots: 2, eager: true)
+            #expect(run.units[0].file?.descriptor() != nil)
             #expect(truncate(path, 60_000) == 0)
             run.run(threads: 2)
-            let result = run.files[0].result
+            let result = run.takeResults()[0]
             #expect(result.error == WeightSealError(.fileChanged, ""))
             #expect(result.error?.message.contains("changed while hashing: it has 60000 bytes now") == true)
             #expect(result.sha256 == nil && result.chunks.isEmpty)

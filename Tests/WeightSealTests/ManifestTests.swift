@@ -26,6 +26,23 @@ struct ManifestTests {
         #expect(m.root == "d31b8ec60c457a22ef244565b1d1e1f9e75014c46e3f78a7e5638e400d0717bf")
     }
 
+    @Test("The root is over path-byte order whatever order the entries come in; leaves hashed in parts agree")
+    func rootIgnoresEntryOrder() throws {
+        let one = ModelManifest.FileEntry(path: "a", size: 6, sha256: "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03")
+        let two = ModelManifest.FileEntry(path: "b/c", size: 6, sha256: "e258d248fda94c63753607f7c4494ee0fcbe92f1a76bfdac795c9d84101eb317")
+        // The two-file value above (`twoFileRoot`), in both orders.
+        #expect(ModelManifest.computeRoot([one, two]) == "d31b8ec60c457a22ef244565b1d1e1f9e75014c46e3f78a7e5638e400d0717bf")
+        #expect(ModelManifest.computeRoot([two, one]) == "d31b8ec60c457a22ef244565b1d1e1f9e75014c46e3f78a7e5638e400d0717bf")
+        // Past the size where leaves are hashed on several threads: equal to the tree built leaf by leaf.
+        let many = (0..<5000).map { i in
+            ModelManifest.FileEntry(path: String(format: "d/%05d", i), size: UInt64(i),
+                                    sha256: SHA256.hash(data: Array(String(i).utf8)).hexString)
+        }
+        let expected = MerkleTree.rootHash(leaves: many.map(ModelManifest.leafData)).hexString
+        #expect(ModelManifest.computeRoot(many) == expected)
+        #expect(ModelManifest.computeRoot(many.reversed()) == expected)
+    }
+
     @Test("Chunked file: chunk digests and chunk root in the leaf")
     func chunkedRoot() async throws {
         let dir = TempDir()

@@ -156,6 +156,40 @@ struct G04DuplicateMemberTests {
         }
     }
 
+    @Test("native Statement: subjects in another order than the files are matched by name; a disagreement is still named")
+    func subjectsReordered() async throws {
+        let payload = try await nativePayload()
+        let statement = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+        var subjects = try #require(statement["subject"] as? [[String: Any]])
+        #expect(subjects.count == 2)
+        subjects.reverse()
+        var mutated = statement
+        mutated["subject"] = subjects
+        let (reordered, _) = try ModelManifest.parseStatement(Array(try compact(mutated).utf8), label: "M.sig")
+        let (original, _) = try ModelManifest.parseStatement(payload, label: "M.sig")
+        #expect(reordered.files == original.files)
+
+        // Reordered and one digest wrong: the map of names finds it.
+        subjects[0]["digest"] = ["sha256": SHA256.hash(data: Array("other".utf8)).hexString]
+        mutated["subject"] = subjects
+        let wrong = Array(try compact(mutated).utf8)
+        let error = try #require(thrown { () throws(WeightSealError) in
+            _ = try ModelManifest.parseStatement(wrong, label: "M.sig")
+        })
+        #expect(error.code == .malformedManifest)
+        #expect(error.message.contains("subject digest for \"model.bin\" disagrees with predicate.files"), "\(error.message)")
+
+        // In order, but one subject names another file: not matched in order, and the file is named.
+        var renamed = try #require(statement["subject"] as? [[String: Any]])
+        renamed[1]["name"] = "model.bin.orig"
+        mutated["subject"] = renamed
+        let renamedBytes = Array(try compact(mutated).utf8)
+        let renamedError = try #require(thrown { () throws(WeightSealError) in
+            _ = try ModelManifest.parseStatement(renamedBytes, label: "M.sig")
+        })
+        #expect(renamedError.message.contains("subject digest for \"model.bin\" disagrees with predicate.files"), "\(renamedError.message)")
+    }
+
     @Test("OMS statement: resources twice (plain and escaped) → malformedManifest naming the member")
     func omsDuplicates() throws {
         let files = [OMSFormat.HashedFile(path: "config.json", size: 8, sha256: Array(SHA256.hash(data: Array("{\"a\":1}\n".utf8))))]

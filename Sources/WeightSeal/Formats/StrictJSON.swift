@@ -127,15 +127,25 @@ package enum StrictJSON: Sendable, Equatable {
             case UInt8(ascii: "{"):
                 i += 1
                 var members: [(String, StrictJSON)] = []
-                var seen = Set<String>()
+                // Keys of a small object are compared in place; a set only past a few members.
+                var seen: Set<String>?
                 skipSpace()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
                 while true {
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
                     let key = try string()
-                    if !keepDuplicates, !seen.insert(key).inserted {
-                        throw .invalid("JSON: duplicate key \(ModelPath.quoted(key)) in \(pathText)")
+                    if !keepDuplicates {
+                        let repeated: Bool
+                        if seen != nil {
+                            repeated = !seen!.insert(key).inserted
+                        } else if members.count < 8 {
+                            repeated = members.contains { $0.0 == key }
+                        } else {
+                            seen = Set(members.map(\.0))
+                            repeated = !seen!.insert(key).inserted
+                        }
+                        if repeated { throw .invalid("JSON: duplicate key \(ModelPath.quoted(key)) in \(pathText)") }
                     }
                     skipSpace()
                     guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }

@@ -153,7 +153,7 @@ public final class ChunkedHasher: Sendable {
             }
         })
         progress?(HashProgress(bytesDone: run.bytesDone, bytesTotal: run.bytesTotal, seconds: monotonicSeconds() - start))
-        return run.files.map(\.result)
+        return run.takeResults()
     }
 
     /// Async form of ``hash(_:progress:)``: the work runs on its own threads, never on the cooperative pool.

@@ -32,20 +32,22 @@ final class FileJob: Sendable {
     init(request: HashRequest, units: Int, pieces: BLAKE3Pieces? = nil) {
         self.request = request
         self.pieces = pieces
-        chunkIsWhole = request.wholeFile && (request.chunkSize ?? 0) > 0 && request.size <= (request.chunkSize ?? 0)
+        chunkIsWhole = Self.chunkIsWhole(request)
         var initial = State(remaining: units)
         if !request.ranges.isEmpty { initial.result.ranges = Array(repeating: [], count: request.ranges.count) }
         if let pieces { initial.pieces = BLAKE3Pieces.Results(for: pieces) }
         state = Mutex(initial)
     }
 
+    /// Whether `request`'s chunk digests equal its whole-file digest (one chunk holds the file).
+    static func chunkIsWhole(_ request: HashRequest) -> Bool {
+        request.wholeFile && (request.chunkSize ?? 0) > 0 && request.size <= (request.chunkSize ?? 0)
+    }
+
     /// Runs `body` with the file's state, under its lock.
     func withState<T: Sendable>(_ body: (inout State) -> T) -> T {
         state.withLock { body(&$0) }
     }
-
-    /// The result, once every unit is done.
-    var result: HashResult { withState { $0.result } }
 
     /// The descriptor, opening the file on first use; nil once the file has failed.
     func descriptor() -> Int32? {
@@ -96,11 +98,11 @@ final class FileJob: Sendable {
 
     var failed: Bool { withState { $0.error != nil } }
 
-    /// Called when one of the file's units ends; the last one closes the file and settles the result.
-    func unitDone() {
+    /// Called when one of the file's units ends; the last one closes the file, settles the result and returns it.
+    func unitDone() -> HashResult? {
         withState { s in
             s.remaining -= 1
-            guard s.remaining == 0 else { return }
+            guard s.remaining == 0 else { return nil }
             if s.fd >= 0 {
                 if s.error == nil { s.result.identity = FileIdentity(descriptor: s.fd) }
                 close(s.fd)
@@ -111,6 +113,7 @@ final class FileJob: Sendable {
                 s.result = HashResult()
                 s.result.error = error
             }
+            return s.result
         }
     }
 }

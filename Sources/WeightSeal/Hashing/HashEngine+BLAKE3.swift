@@ -86,22 +86,21 @@ struct BLAKE3Pieces: Sendable {
 
 extension HashRun {
     /// The units of a file hashed as pieces: one per piece, the stream if the plan has one, one per range.
-    static func pieceUnits(_ r: HashRequest, plan: BLAKE3Pieces, bufferSize: Int, into units: inout [WorkUnit],
-                           total: inout UInt64) -> FileJob {
+    static func pieceUnits(_ r: HashRequest, index: Int, plan: BLAKE3Pieces, bufferSize: Int, into units: inout [WorkUnit],
+                           total: inout UInt64) {
         let file = FileJob(request: r, units: plan.count + (plan.stream ? 1 : 0) + r.ranges.count, pieces: plan)
         for k in 0..<plan.count {
             let start = UInt64(k) * plan.pieceSize
             let bytes = min(plan.pieceSize, r.size - start)
-            units.append(WorkUnit(file: file, kind: .piece(k), bytes: bytes, shareable: false))
+            units.append(WorkUnit(index: index, file: file, kind: .piece(k), bytes: bytes, shareable: false))
             total &+= bytes
         }
         if plan.stream {
             let shareable = plan.streamSinks(for: r).kinds >= 2 && r.size > UInt64(bufferSize)
-            units.append(WorkUnit(file: file, kind: .stream, bytes: r.size, shareable: shareable))
+            units.append(WorkUnit(index: index, file: file, kind: .stream, bytes: r.size, shareable: shareable))
             total &+= r.size
         }
-        rangeUnits(file, r, into: &units, total: &total)
-        return file
+        rangeUnits(file, index: index, r, into: &units, total: &total)
     }
 
     /// Reads piece `k` once, feeding its subtree hasher and, when the pieces are the chunks, its chunk's own hasher.

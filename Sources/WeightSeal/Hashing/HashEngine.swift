@@ -24,7 +24,7 @@ import Darwin
 final class HashRun: Sendable {
     let bufferSize: Int
     let ringSlots: Int
-    let files: [FileJob]
+    let requests: [HashRequest]
     let units: [WorkUnit]
     let bytesTotal: UInt64
 
@@ -35,42 +35,57 @@ final class HashRun: Sendable {
     }
 
     private let schedule = Mutex(Schedule())
+    /// One result per request, stored as each file's last unit ends.
+    private let results: Mutex<[HashResult]>
     /// Bytes read so far, for progress reports.
     private let bytesRead = Atomic<UInt64>(0)
     /// Signalled once by each worker as it exits.
     private let workerExited = DispatchSemaphore(value: 0)
 
-    init(requests: [HashRequest], bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes = .init()) {
+    /// Plans the run. A file read by its stream alone gets its ``FileJob`` only when a worker takes that unit, and
+    /// loses it when the unit ends: a 200,000-file run keeps a few jobs alive, not one per file. A file with ranges
+    /// or BLAKE3 pieces has its job from the start, shared by its units; so has every file with `eager` (tests that
+    /// open a file before the run).
+    init(requests: [HashRequest], bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes = .init(),
+         eager: Bool = false) {
         self.bufferSize = bufferSize
         self.ringSlots = ringSlots
-        var files: [FileJob] = []
+        self.requests = requests
         var units: [WorkUnit] = []
+        units.reserveCapacity(requests.count)
         var total: UInt64 = 0
-        for r in requests {
+        for (index, r) in requests.enumerated() {
             if let plan = BLAKE3Pieces.plan(for: r, sizes: pieceSizes) {
-                let file = Self.pieceUnits(r, plan: plan, bufferSize: bufferSize, into: &units, total: &total)
-                files.append(file)
+                Self.pieceUnits(r, index: index, plan: plan, bufferSize: bufferSize, into: &units, total: &total)
                 continue
             }
             // Counted from the request: making the digest states here would cost a copy per file of a 200,000-file run.
             let wantsChunks = (r.chunkSize ?? 0) > 0
             let needsStream = r.wholeFile || wantsChunks || r.gitBlobSHA1 || r.ranges.isEmpty
-            let file = FileJob(request: r, units: (needsStream ? 1 : 0) + r.ranges.count)
-            files.append(file)
+            let unitCount = (needsStream ? 1 : 0) + r.ranges.count
+            let file = !r.ranges.isEmpty || eager ? FileJob(request: r, units: unitCount) : nil
             if needsStream {
-                let kinds = (r.wholeFile ? 1 : 0) + (wantsChunks && !file.chunkIsWhole ? 1 : 0) + (r.gitBlobSHA1 ? 1 : 0)
+                let kinds = (r.wholeFile ? 1 : 0) + (wantsChunks && !FileJob.chunkIsWhole(r) ? 1 : 0) + (r.gitBlobSHA1 ? 1 : 0)
                 let shareable = kinds >= 2 && r.size > UInt64(bufferSize)
-                units.append(WorkUnit(file: file, kind: .stream, bytes: r.size, shareable: shareable))
+                units.append(WorkUnit(index: index, file: file, kind: .stream, bytes: r.size, shareable: shareable))
                 total &+= r.size
             }
-            Self.rangeUnits(file, r, into: &units, total: &total)
+            if let file { Self.rangeUnits(file, index: index, r, into: &units, total: &total) }
         }
         // Largest first: big units start early and small ones fill the gaps at the end.
         self.units = units.enumerated().sorted { a, b in
             a.element.bytes != b.element.bytes ? a.element.bytes > b.element.bytes : a.offset < b.offset
         }.map(\.element)
-        self.files = files
+        self.results = Mutex(Array(repeating: HashResult(), count: requests.count))
         self.bytesTotal = total
+    }
+
+    /// The results, one per request in request order (complete once ``run(threads:interval:tick:)`` returned).
+    func takeResults() -> [HashResult] {
+        results.withLock { r in
+            defer { r = [] }
+            return r
+        }
     }
 
     /// The digests the stream of `r` feeds.
@@ -164,16 +179,19 @@ final class HashRun: Sendable {
     }
 
     func run(_ unit: WorkUnit, ring: UnsafeMutableRawPointer, share: StreamShare?) {
-        defer { unit.file.unitDone() }
-        guard let fd = unit.file.descriptor() else {
+        let file = unit.file ?? FileJob(request: requests[unit.index], units: 1)
+        defer {
+            if let result = file.unitDone() { results.withLock { $0[unit.index] = result } }
+        }
+        guard let fd = file.descriptor() else {
             // Nothing is read; let a helper waiting on this stream go.
             share?.finishWithoutReading()
             return
         }
         switch unit.kind {
-        case .stream: stream(unit.file, fd: fd, ring: ring, share: share)
-        case .range(let i): range(unit.file, index: i, fd: fd, ring: ring)
-        case .piece(let k): piece(unit.file, index: k, fd: fd, ring: ring)
+        case .stream: stream(file, fd: fd, ring: ring, share: share)
+        case .range(let i): range(file, index: i, fd: fd, ring: ring)
+        case .piece(let k): piece(file, index: k, fd: fd, ring: ring)
         }
     }
 
@@ -289,10 +307,10 @@ final class HashRun: Sendable {
 
 extension HashRun {
     /// One unit per requested byte range of `r`.
-    static func rangeUnits(_ file: FileJob, _ r: HashRequest, into units: inout [WorkUnit], total: inout UInt64) {
+    static func rangeUnits(_ file: FileJob, index: Int, _ r: HashRequest, into units: inout [WorkUnit], total: inout UInt64) {
         for (i, range) in r.ranges.enumerated() {
             let length = range.upperBound - range.lowerBound
-            units.append(WorkUnit(file: file, kind: .range(i), bytes: length, shareable: false))
+            units.append(WorkUnit(index: index, file: file, kind: .range(i), bytes: length, shareable: false))
             total &+= length
         }
     }

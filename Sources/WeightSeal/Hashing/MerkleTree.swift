@@ -15,8 +15,10 @@ public enum MerkleTree {
     /// Hash of one leaf: `SHA-256(0x00 ‖ data)` (32 bytes).
     public static func leafHash(_ data: some Sequence<UInt8>) -> [UInt8] {
         var h = SHA256()
-        h.update(data: [0x00])
-        h.update(data: Array(data))
+        withUnsafeBytes(of: UInt8(0x00)) { h.update(bufferPointer: $0) }
+        if data.withContiguousStorageIfAvailable({ h.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            h.update(data: Array(data))
+        }
         return Array(h.finalize())
     }
 

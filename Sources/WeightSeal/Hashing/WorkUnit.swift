@@ -15,7 +15,10 @@ struct WorkUnit {
         case piece(Int)
     }
 
-    let file: FileJob
+    /// The request's position in the run.
+    let index: Int
+    /// The file's job when several units share it; `nil` for a file read by this unit alone (made when it runs).
+    let file: FileJob?
     let kind: Kind
     /// Bytes the unit reads.
     let bytes: UInt64

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(CoreFoundation)
 // Once Yams (licensing) is imported in this module, `struct stat` is owned by CoreFoundation's clang module, and
 // MemberImportVisibility then wants that module imported here to read its fields.
@@ -78,6 +79,11 @@ public enum ModelFolder {
     /// Lists the regular files under `root`.
     /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable directory.
     public static func list(root: String, options: Options) throws(WeightSealError) -> FolderListing {
+        try list(root: root, options: options, stop: nil)
+    }
+
+    /// ``list(root:options:)``, ending early (with what was found so far) once `stop` returns true.
+    static func list(root: String, options: Options, stop: (@Sendable () -> Bool)?) throws(WeightSealError) -> FolderListing {
         var st = stat()
         guard stat(root, &st) == 0 else {
             throw WeightSealError(.io, "cannot read model folder \(root): \(String(cString: strerror(errno)))")
@@ -91,8 +97,9 @@ public enum ModelFolder {
         let containment = options.containmentRoot.flatMap(realPath) ?? realRoot
         var walker = Walker(ignorePaths: options.ignorePaths,
                             links: options.symlinks == .withinRoot ? .withinRoot(containment) : .reject)
+        walker.stop = stop
         walker.visitedDirectories.insert(DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
-        walker.walk(fsDir: root, relative: [], depth: 0)
+        walker.walk(fsDir: root, relDir: "", depth: 0)
         walker.files.sort { pathBytesLess($0.path, $1.path) }
         return FolderListing(files: walker.files, findings: walker.findings, unreadableFolders: walker.unreadableFolders)
     }
@@ -122,6 +129,61 @@ public enum ModelFolder {
         }
         return findings.sorted { pathBytesLess($0.path ?? "", $1.path ?? "") }
     }
+}
+
+/// A walk of a folder started on a thread of its own before the rules it will be checked under are known: `verify`
+/// walks while the signature is read and its payload parsed (two cores, two serial steps at once). The caller uses the
+/// listing only if the reference asks for exactly these options; otherwise it cancels it and walks again.
+final class ListingPrefetch: Sendable {
+    let root: String
+    let options: ModelFolder.Options
+    private let cancelled = Atomic<Bool>(false)
+    private let state = Mutex<(result: Result<FolderListing, WeightSealError>?, waiting: [CheckedContinuation<Result<FolderListing, WeightSealError>, Never>])>((nil, []))
+
+    init(root: String, options: ModelFolder.Options) {
+        self.root = root
+        self.options = options
+        let thread = Thread { [self] in
+            let result: Result<FolderListing, WeightSealError>
+            do throws(WeightSealError) {
+                result = .success(try ModelFolder.list(root: root, options: options, stop: { [self] in
+                    cancelled.load(ordering: .relaxed)
+                }))
+            } catch {
+                result = .failure(error)
+            }
+            let waiting = state.withLock { s in
+                s.result = result
+                defer { s.waiting = [] }
+                return s.waiting
+            }
+            for w in waiting { w.resume(returning: result) }
+        }
+        thread.name = "weightseal-walk"
+        thread.start()
+    }
+
+    /// Whether a walk of `root` with `options` would give this listing.
+    func matches(root: String, options other: ModelFolder.Options) -> Bool {
+        root == self.root && Set(other.ignorePaths) == Set(options.ignorePaths) && other.symlinks == options.symlinks
+            && other.containmentRoot == options.containmentRoot
+    }
+
+    /// The listing, once the walk has ended.
+    /// - Throws: what ``ModelFolder/list(root:options:)`` throws.
+    func listing() async throws(WeightSealError) -> FolderListing {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<FolderListing, WeightSealError>, Never>) in
+            let done = state.withLock { s -> Result<FolderListing, WeightSealError>? in
+                if s.result == nil { s.waiting.append(c) }
+                return s.result
+            }
+            if let done { c.resume(returning: done) }
+        }
+        return try result.get()
+    }
+
+    /// Ends the walk early; its listing is not to be used.
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
 }
 
 struct DirID: Hashable {
@@ -155,14 +217,16 @@ struct Walker {
     var unreadableFolders: [String] = []
     var visitedDirectories = Set<DirID>()
     let ignoreSet: Set<[UInt8]>
+    /// Asked before each entry: true ends the walk (a walk made ahead of need that is no longer wanted).
+    var stop: (@Sendable () -> Bool)?
 
     init(ignorePaths: [String], links: Links) {
         ignoreSet = Set(ignorePaths.map { Array($0.utf8) })
         self.links = links
     }
 
-    mutating func walk(fsDir: String, relative: [String], depth: Int) {
-        let relDir = relative.joined(separator: "/")
+    /// Walks the folder `fsDir`, whose model-relative path is `relDir` (`""` for the root).
+    mutating func walk(fsDir: String, relDir: String, depth: Int) {
         guard depth < Limits.maxDirectoryDepth else {
             findings.append(Finding(.unreadable, path: relDir, message: "folder nesting deeper than \(Limits.maxDirectoryDepth)"))
             return
@@ -175,6 +239,8 @@ struct Walker {
             return
         }
         defer { closedir(dir) }
+        // Entries are looked up relative to the open folder: one path component per lookup, not the whole path.
+        let dirFD = dirfd(dir)
         var names = [[UInt8]]()
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
@@ -185,17 +251,18 @@ struct Walker {
         }
         names.sort { $0.lexicographicallyPrecedes($1) }
         for nameBytes in names {
+            if let stop, stop() { return }
             // A weightseal output being written (or left by a process that was killed) is never part of the model.
             if AtomicFile.isTemporaryName(nameBytes) { continue }
             guard let name = String(validating: nameBytes, as: UTF8.self) else {
-                let shown = (relative + [nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()])
-                    .joined(separator: "/")
-                findings.append(Finding(.notRegularFile, path: shown, message: "file name is not valid UTF-8; it cannot be named in a manifest"))
+                let escaped = nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
+                findings.append(Finding(.notRegularFile, path: relDir.isEmpty ? escaped : relDir + "/" + escaped,
+                                        message: "file name is not valid UTF-8; it cannot be named in a manifest"))
                 continue
             }
-            let rel = relative + [name]
-            let relPath = rel.joined(separator: "/")
-            if ModelPath.isIgnored(relPath, in: ignoreSet) { continue }
+            let relPath = relDir.isEmpty ? name : relDir + "/" + name
+            // The folders above were checked on the way down: only the entry itself can be ignored here.
+            if !ignoreSet.isEmpty, ignoreSet.contains(Array(relPath.utf8)) { continue }
             if files.count >= Limits.maxFiles {
                 findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
                 return
@@ -203,7 +270,10 @@ struct Walker {
             // fsPath must use the raw bytes: build it from them.
             let rawFSPath = fsDir + "/" + name
             var st = stat()
-            guard lstat(rawFSPath, &st) == 0 else {
+            let statted = (nameBytes + [0]).withUnsafeBufferPointer { p in
+                p.withMemoryRebound(to: CChar.self) { fstatat(dirFD, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) }
+            }
+            guard statted == 0 else {
                 findings.append(Finding(.unreadable, path: relPath, message: "cannot stat: \(String(cString: strerror(errno)))"))
                 continue
             }
@@ -211,12 +281,12 @@ struct Walker {
             case S_IFDIR:
                 let id = DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino))
                 guard visitedDirectories.insert(id).inserted else { continue }
-                walk(fsDir: rawFSPath, relative: rel, depth: depth + 1)
+                walk(fsDir: rawFSPath, relDir: relPath, depth: depth + 1)
             case S_IFREG:
                 files.append(WalkedFile(path: relPath, fsPath: rawFSPath, size: UInt64(st.st_size), viaSymlink: false,
                                         identity: FileIdentity(st)))
             case S_IFLNK:
-                followLink(rawFSPath, rel: rel, relPath: relPath, depth: depth)
+                followLink(rawFSPath, relPath: relPath, depth: depth)
             default:
                 findings.append(Finding(.notRegularFile, path: relPath,
                                         message: "is a \(kindName(st.st_mode)), not a regular file"))
@@ -224,7 +294,7 @@ struct Walker {
         }
     }
 
-    mutating func followLink(_ fsPath: String, rel: [String], relPath: String, depth: Int) {
+    mutating func followLink(_ fsPath: String, relPath: String, depth: Int) {
         let containment: String
         switch links {
         case .reject:
@@ -275,7 +345,7 @@ struct Walker {
                 findings.append(Finding(.symlinkCycle, path: relPath, message: "symlink to a folder already walked (to \(target)): cycle or repeat"))
                 return
             }
-            walk(fsDir: resolved, relative: rel, depth: depth + 1)
+            walk(fsDir: resolved, relDir: relPath, depth: depth + 1)
         default:
             findings.append(Finding(.notRegularFile, path: relPath, message: "symlink to a \(kindName(st.st_mode)), not a regular file"))
         }

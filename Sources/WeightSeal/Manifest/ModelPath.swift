@@ -33,11 +33,12 @@ public enum ModelPath {
     /// Checks a list of manifest paths: each valid and none twice.
     /// - Throws: ``WeightSealError/Code/invalidPath`` for a bad path, ``WeightSealError/Code/malformedManifest`` for a duplicate.
     public static func validateAll(_ paths: some Sequence<String>) throws(WeightSealError) {
-        var seen = Set<[UInt8]>()
+        var seen = Set<PathKey>()
+        seen.reserveCapacity(paths.underestimatedCount)
         for p in paths {
             try validate(p)
             // Byte-exact comparison: Swift's String == would equate NFC and NFD spellings.
-            if !seen.insert(Array(p.utf8)).inserted {
+            if !seen.insert(PathKey(p)).inserted {
                 throw WeightSealError(.malformedManifest, "duplicate path \(quoted(p)) in manifest")
             }
         }
@@ -121,7 +122,25 @@ public enum ModelPath {
 
 /// Orders paths by their UTF-8 bytes (the manifest's order, and OMS's code-point order).
 func pathBytesLess(_ a: String, _ b: String) -> Bool {
-    a.utf8.lexicographicallyPrecedes(b.utf8)
+    compareBytes(a, b) < 0
+}
+
+/// The order of `a` and `b` by UTF-8 bytes (memcmp's sign: < 0, 0, > 0), without Unicode rules.
+func compareBytes(_ a: String, _ b: String) -> Int {
+    let fast = a.utf8.withContiguousStorageIfAvailable { x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Int in
+            let n = min(x.count, y.count)
+            if n > 0, let xp = x.baseAddress, let yp = y.baseAddress {
+                let c = memcmp(xp, yp, n)
+                if c != 0 { return Int(c) }
+            }
+            return x.count - y.count
+        }
+    }
+    if let fast = fast ?? nil { return fast }
+    // Bridged or other non-contiguous strings.
+    if a.utf8.lexicographicallyPrecedes(b.utf8) { return -1 }
+    return a.utf8.elementsEqual(b.utf8) ? 0 : 1
 }
 
 extension ModelPath {

@@ -120,7 +120,7 @@ public struct HFCacheSnapshot: Sendable, Hashable {
         // The one folder walker, with the cache's link chain as its link rule.
         let chain = CacheLinkChain(snapshot: self)
         var walker = Walker(ignorePaths: ignorePaths, links: .rule { chain.follow($0, relPath: $1) })
-        walker.walk(fsDir: snapshotPath, relative: [], depth: 0)
+        walker.walk(fsDir: snapshotPath, relDir: "", depth: 0)
         var scan = Scan()
         scan.entries = walker.files.map {
             Entry(path: $0.path, fsPath: $0.fsPath, size: $0.size, blob: chain.blobs[$0.path], viaSymlink: $0.viaSymlink,

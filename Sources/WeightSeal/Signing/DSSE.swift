@@ -112,8 +112,9 @@ public struct DSSEEnvelope: Codable, Sendable, Hashable {
 package func base64Bytes(_ text: String) -> [UInt8]? {
     // Standard alphabet with padding (what weightseal and most signers write): decoded from the string itself, so a
     // 60 MB payload is not copied twice more on the way.
-    if text.utf8.count % 4 == 0, !text.utf8.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) {
-        return Data(base64Encoded: text).map { [UInt8]($0) }
+    // A URL-safe character fails the standard decoding, which then falls to the conversion below.
+    if text.utf8.count % 4 == 0, let data = Data(base64Encoded: text) {
+        return [UInt8](data)
     }
     var bytes = Array(text.utf8)
     for i in bytes.indices {

@@ -7,7 +7,7 @@ struct PathKey: Hashable, Sendable {
 
     init(_ path: String) { self.path = path }
 
-    static func == (a: PathKey, b: PathKey) -> Bool { a.path.utf8.elementsEqual(b.path.utf8) }
+    static func == (a: PathKey, b: PathKey) -> Bool { compareBytes(a.path, b.path) == 0 }
 
     func hash(into hasher: inout Hasher) {
         var p = path

@@ -94,6 +94,15 @@ public struct ModelVerifier: Sendable {
                     throw WeightSealError(.io, "no signature file \(path): give the signature file's path, or verify against an "
                         + "unsigned list (a SHA256SUMS file, the Hub's tree listing) or a Hugging Face cache snapshot's blob names")
                 }
+                // The folder is walked while the signature is read and checked, under the rules a weightseal
+                // manifest usually carries; the walk is used only if the manifest's rules are those.
+                var prefetch: ListingPrefetch?
+                if reports.isEmpty, !target.isFile, target.snapshot == nil {
+                    var ignore = ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile]
+                    if let rel = ModelPath.relative(of: path, inside: target.path), !ignore.contains(rel) { ignore.append(rel) }
+                    prefetch = ListingPrefetch(root: target.path, options: .init(ignorePaths: ignore, symlinks: .reject))
+                }
+                defer { prefetch?.cancel() }
                 let signed = try await SignedReference.load(signatureFile: path, trust: trust)
                 guard let verified = signed.verified else {
                     // A payload that fails its signature is not read further.
@@ -101,7 +110,8 @@ public struct ModelVerifier: Sendable {
                     continue
                 }
                 var report = try await check(target, reference: verified.reference, manifest: verified.manifest,
-                                             signer: verified.signer, signatureFile: path, progress: progress)
+                                             signer: verified.signer, signatureFile: path, prefetched: prefetch,
+                                             progress: progress)
                 report.add(signed.findings)
                 reports.append(report)
             case .unsigned(let unsigned):
@@ -129,7 +139,8 @@ public struct ModelVerifier: Sendable {
 
     /// The whole check of one reference: one walk whose file set serves hashing, licenses and formats alike.
     private func check(_ target: ModelLocation, reference: Reference, manifest: ModelManifest?, signer: SignerInfo?,
-                       signatureFile: String?, progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> VerificationReport {
+                       signatureFile: String?, prefetched: ListingPrefetch? = nil,
+                       progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> VerificationReport {
         var reference = reference
         // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
         if let signatureFile, let rel = ModelPath.relative(of: signatureFile, inside: target.path),
@@ -145,7 +156,8 @@ public struct ModelVerifier: Sendable {
             for p in extra where !reference.ignorePaths.contains(p) { reference.ignorePaths.append(p) }
         }
         var (report, listing) = try await check(root: target.path, reference: reference, signer: signer?.signer,
-                                                cacheRepository: target.snapshot?.repoFolder, progress: progress)
+                                                cacheRepository: target.snapshot?.repoFolder, prefetched: prefetched,
+                                                progress: progress)
         if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
         // A file that failed its size or digest check is not parsed: its bytes are not the signed ones (and may be
         // hostile), so its license and format checks would only echo the failure.
@@ -193,6 +205,7 @@ public struct ModelVerifier: Sendable {
     /// Checks `root` against `reference` and returns the walk it made, so that every later check sees the same files.
     /// - Throws: ``WeightSealError/Code/io`` when `root` is not a readable folder.
     private func check(root: String, reference: Reference, signer: String?, cacheRepository: String?,
+                       prefetched: ListingPrefetch? = nil,
                        progress: (@Sendable (HashProgress) -> Void)?) async throws(WeightSealError) -> (report: VerificationReport, listing: FolderListing) {
         let started = DispatchTime.now()
         let symlinks: Reference.SymlinkRule = cacheRepository != nil ? .withinRoot : reference.symlinks
@@ -209,13 +222,19 @@ public struct ModelVerifier: Sendable {
             // The cache's documented link chain (snapshot -> blobs -> shared blobs) is followed only here.
             listing = try snapshot.listing(ignorePaths: reference.ignorePaths)
         } else {
-            listing = try ModelFolder.list(root: root, options: .init(
-                ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: cacheRepository))
+            let options = ModelFolder.Options(ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: cacheRepository)
+            if let prefetched, prefetched.matches(root: root, options: options) {
+                listing = try await prefetched.listing()
+            } else {
+                prefetched?.cancel()
+                listing = try ModelFolder.list(root: root, options: options)
+            }
         }
 
         var findings = [Finding]()
-        var status = [PathKey: VerificationReport.FileResult]()
-        let expectedByPath = Dictionary(reference.files.map { (key(of: $0.path), $0) }, uniquingKeysWith: { a, _ in a })
+        // Each file's result as it is decided; a path decided twice keeps its last result (see `files` below).
+        var status = [VerificationReport.FileResult]()
+        let expectedPaths = Set(reference.files.map { key(of: $0.path) })
         // Positions in `listing.files`: a 200,000-file run keeps one copy of each walked entry, not three.
         var walked = [PathKey: Int]()
         walked.reserveCapacity(listing.files.count)
@@ -230,10 +249,10 @@ public struct ModelVerifier: Sendable {
             findings.append(f)
             guard let p = f.path else { continue }
             // A folder that cannot be read is not a file: the files the reference lists below it are reported next.
-            if f.kind == .unreadable && unreadableFolders.contains(p) && expectedByPath[key(of: p)] == nil { continue }
+            if f.kind == .unreadable && unreadableFolders.contains(p) && !expectedPaths.contains(key(of: p)) { continue }
             accounted.insert(key(of: p))
-            let expected = expectedByPath[key(of: p)] != nil
-            status[PathKey(p)] = .init(path: p, status: expected ? (f.kind == .unreadable ? .unreadable : .failed) : .unexpected, size: nil)
+            let expected = expectedPaths.contains(key(of: p))
+            status.append(.init(path: p, status: expected ? (f.kind == .unreadable ? .unreadable : .failed) : .unexpected, size: nil))
         }
         // Files below a folder that cannot be read were not looked at: never "missing".
         if !unreadableFolders.isEmpty {
@@ -242,7 +261,7 @@ public struct ModelVerifier: Sendable {
                 accounted.insert(key(of: e.path))
                 findings.append(Finding(.unreadable, path: e.path,
                     message: "not looked at: the folder \(ModelPath.quoted(folder)) cannot be read"))
-                status[PathKey(e.path)] = .init(path: e.path, status: .unreadable, size: nil)
+                status.append(.init(path: e.path, status: .unreadable, size: nil))
             }
         }
 
@@ -262,7 +281,7 @@ public struct ModelVerifier: Sendable {
             let w = listing.files[wi]
             if let size = e.size, size != w.size {
                 findings.append(sizeFinding(e, actual: w))
-                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
+                status.append(.init(path: e.path, status: .failed, size: w.size))
                 continue
             }
             switch e.check {
@@ -311,25 +330,37 @@ public struct ModelVerifier: Sendable {
             return owners?[digest]
         }
 
-        for ((ei, wi), result) in zip(pending, results) {
+        // The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or removed
+        // meanwhile is not vouched for, whatever its digest said. One `stat` per file, on every core.
+        let hashed = pending
+        var changes = [String?](repeating: nil, count: hashed.count)
+        changes.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            let parts = hashed.count < 4096 ? 1 : activeProcessorCount()
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for k in (hashed.count * part / parts)..<(hashed.count * (part + 1) / parts) where results[k].error == nil {
+                    let w = listing.files[hashed[k].walked]
+                    out[k] = FileIdentity.change(walked: w.identity, read: results[k].identity, path: w.fsPath)
+                }
+            }
+        }
+        for (k, ((ei, wi), result)) in zip(pending, results).enumerated() {
             let e = reference.files[ei]
             let w = listing.files[wi]
             if let error = result.error {
                 if error.code == .fileChanged {
                     findings.append(Finding(.changedDuringCheck, path: e.path, message: error.message))
-                    status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
+                    status.append(.init(path: e.path, status: .failed, size: w.size))
                 } else {
                     findings.append(Finding(.unreadable, path: e.path, message: error.message))
-                    status[PathKey(e.path)] = .init(path: e.path, status: .unreadable, size: w.size)
+                    status.append(.init(path: e.path, status: .unreadable, size: w.size))
                 }
                 continue
             }
-            // The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or
-            // removed meanwhile is not vouched for, whatever its digest said.
-            if let change = FileIdentity.change(walked: w.identity, read: result.identity, path: w.fsPath) {
+            if let change = changes[k] {
                 findings.append(Finding(.changedDuringCheck, path: e.path,
                     message: "changed while it was checked: \(change); check it again once nothing writes to it"))
-                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
+                status.append(.init(path: e.path, status: .failed, size: w.size))
                 continue
             }
             var finding: Finding?
@@ -367,14 +398,14 @@ public struct ModelVerifier: Sendable {
             if var f = finding {
                 f.hints += PlaceholderHints.hints(fsPath: w.fsPath, size: w.size, expected: e)
                 findings.append(f)
-                status[PathKey(e.path)] = .init(path: e.path, status: .failed, size: w.size)
+                status.append(.init(path: e.path, status: .failed, size: w.size))
             } else {
-                status[PathKey(e.path)] = .init(path: e.path, status: .ok, size: w.size)
+                status.append(.init(path: e.path, status: .ok, size: w.size))
             }
         }
 
         // Missing and unexpected, with Unicode and case hints.
-        let unexpected = listing.files.filter { expectedByPath[key(of: $0.path)] == nil }
+        let unexpected = listing.files.filter { !expectedPaths.contains(key(of: $0.path)) }
         var looseUnexpected = [String: [String]]()
         for u in unexpected { looseUnexpected[looseKey(u.path), default: []].append(u.path) }
         var looseMissing = [String: [String]]()
@@ -386,7 +417,7 @@ public struct ModelVerifier: Sendable {
                                + twins.map(ModelPath.quoted).joined(separator: ", "))
             }
             findings.append(f)
-            status[PathKey(m.path)] = .init(path: m.path, status: .missing, size: nil)
+            status.append(.init(path: m.path, status: .missing, size: nil))
         }
         for u in unexpected {
             var f = Finding(.unexpected, policy.ignoreUnsignedFiles ? .note : .failure, path: u.path,
@@ -398,7 +429,7 @@ public struct ModelVerifier: Sendable {
             }
             if policy.ignoreUnsignedFiles { f.hints.append("allowed by --ignore-unsigned-files") }
             findings.append(f)
-            status[PathKey(u.path)] = .init(path: u.path, status: .unexpected, size: u.size)
+            status.append(.init(path: u.path, status: .unexpected, size: u.size))
         }
 
         // Files the signer chose to leave out (beyond the usual git and signature files) are worth a note:
@@ -415,7 +446,18 @@ public struct ModelVerifier: Sendable {
         if !reference.isSigned {
             findings.append(Finding(.unsignedReference, .note, message: "\(reference.label) is not signed: it proves only that the files match that list"))
         }
-        let files = status.values.sorted { pathBytesLess($0.path, $1.path) }
+        // By path bytes; of results for one path, the last decided (positions break ties).
+        let order = status.indices.sorted { a, b in
+            let c = compareBytes(status[a].path, status[b].path)
+            return c != 0 ? c < 0 : a < b
+        }
+        var files = [VerificationReport.FileResult]()
+        files.reserveCapacity(order.count)
+        for (n, i) in order.enumerated() {
+            if n + 1 < order.count, compareBytes(status[i].path, status[order[n + 1]].path) == 0 { continue }
+            files.append(status[i])
+        }
+        status = []
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let report = VerificationReport(
             reference: .init(kind: reference.kind, label: reference.label, signed: reference.isSigned, signer: signer),
