@@ -190,6 +190,68 @@ struct G04DuplicateMemberTests {
         #expect(renamedError.message.contains("subject digest for \"model.bin\" disagrees with predicate.files"), "\(renamedError.message)")
     }
 
+    @Test("native Statement: a bad file entry or subject read while streaming is named by its place")
+    func streamedEntryErrors() async throws {
+        let payload = try await nativePayload()
+        let statement = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+        var predicate = try #require(statement["predicate"] as? [String: Any])
+        var files = try #require(predicate["files"] as? [[String: Any]])
+        files[1]["size"] = "5000"
+        predicate["files"] = files
+        var mutated = statement
+        mutated["predicate"] = predicate
+        let badFile = Array(try compact(mutated).utf8)
+        let fileError = try #require(thrown { () throws(WeightSealError) in _ = try ModelManifest.parseStatement(badFile, label: "M.sig") })
+        #expect(fileError.code == .malformedManifest)
+        #expect(fileError.message.contains("predicate.files[1].size"), "\(fileError.message)")
+
+        var subjects = try #require(statement["subject"] as? [[String: Any]])
+        subjects[1].removeValue(forKey: "name")
+        mutated = statement
+        mutated["subject"] = subjects
+        let badSubject = Array(try compact(mutated).utf8)
+        let subjectError = try #require(thrown { () throws(WeightSealError) in _ = try ModelManifest.parseStatement(badSubject, label: "M.sig") })
+        #expect(subjectError.code == .malformedManifest)
+        #expect(subjectError.message.contains("subject[1].name"), "\(subjectError.message)")
+    }
+
+    @Test("OMS statement through the streaming reader: subjects put back (few) or read again (many), as OMS reads them")
+    func omsSubjectsThroughStreaming() throws {
+        let files = [OMSFormat.HashedFile(path: "config.json", size: 8, sha256: Array(SHA256.hash(data: Array("{\"a\":1}\n".utf8))))]
+        let payload = try OMSFormat.statement(files: files, modelName: "m")
+        let direct = try OMSFormat.reference(fromPayload: payload, label: "o.sig")
+        let streamed = try SignedReference.fromPayload(payload, type: InTotoStatement<ModelManifest>.payloadType, label: "o.sig",
+                                                       notes: [], signer: SignerInfo())
+        #expect(streamed.verified?.reference.files == direct.0.files)
+        #expect(streamed.findings.map(\.kind) == direct.1.map(\.kind))
+
+        // More subjects than the streaming reader keeps: the same verdict as the OMS reader's own reading.
+        let statement = try #require(try JSONSerialization.jsonObject(with: Data(payload)) as? [String: Any])
+        let subjects = try #require(statement["subject"] as? [[String: Any]])
+        var mutated = statement
+        mutated["subject"] = Array(repeating: subjects[0], count: ManifestStatement.Elements.rawSubjectLimit + 4)
+        let many = Array(try compact(mutated).utf8)
+        let manyDirect = try OMSFormat.reference(fromPayload: many, label: "o.sig")
+        let manyStreamed = try SignedReference.fromPayload(many, type: InTotoStatement<ModelManifest>.payloadType, label: "o.sig",
+                                                           notes: [], signer: SignerInfo())
+        #expect(manyStreamed.findings.map(\.message) == manyDirect.1.map(\.message))
+        #expect(manyStreamed.verified?.reference.files == (manyStreamed.verified == nil ? nil : manyDirect.0.files))
+
+        // A subject that is not an OMS subject is refused with the OMS reader's words, from either side of the bound.
+        for count in [1, ManifestStatement.Elements.rawSubjectLimit + 1] {
+            mutated["subject"] = Array(repeating: ["name": "m", "digest": ["sha256": 5]] as [String: Any], count: count)
+            let bad = Array(try compact(mutated).utf8)
+            let directError = thrown { () throws(WeightSealError) in _ = try OMSFormat.reference(fromPayload: bad, label: "o.sig") }
+            let streamedError = thrown { () throws(WeightSealError) in
+                _ = try SignedReference.fromPayload(bad, type: InTotoStatement<ModelManifest>.payloadType, label: "o.sig",
+                                                    notes: [], signer: SignerInfo())
+            }
+            #expect(directError != nil)
+            #expect(streamedError?.code == directError?.code)
+            #expect(streamedError?.message == directError?.message)
+        }
+    }
+
     @Test("OMS statement: resources twice (plain and escaped) → malformedManifest naming the member")
     func omsDuplicates() throws {
         let files = [OMSFormat.HashedFile(path: "config.json", size: 8, sha256: Array(SHA256.hash(data: Array("{\"a\":1}\n".utf8))))]

@@ -88,4 +88,44 @@ struct StrictJSONDecoderTests {
         #expect(map.count == 500)
         #expect(map["k0"] == 0 && map["k499"] == 499)
     }
+
+    @Test("streamed arrays: elements handed over in order and equal to the tree's, left out of it; rules still apply")
+    func streamedArrays() throws {
+        let text = #"{"subject":[{"n":1},{"n":2}],"predicate":{"files":[[1],{"a":"x"},3],"other":[4]},"x":{"subject":[5]}}"#
+        var handed = [(Int, Int, StrictJSON)]()
+        let streamed = try StrictJSON.parse(Array(text.utf8), streaming: [["subject"], ["predicate", "files"]]) {
+            handed.append(($0, $1, $2))
+        }
+        let whole = try tree(text)
+        #expect(handed.map(\.0) == [0, 0, 1, 1, 1])
+        #expect(handed.map(\.1) == [0, 1, 0, 1, 2])
+        guard case .object(let top) = whole, case .array(let subjects)? = top.first(where: { $0.0 == "subject" })?.1,
+              case .object(let predicate)? = top.first(where: { $0.0 == "predicate" })?.1,
+              case .array(let files)? = predicate.first(where: { $0.0 == "files" })?.1 else {
+            Issue.record("unexpected tree \(whole)")
+            return
+        }
+        #expect(handed.map(\.2) == subjects + files)
+        // Only the named arrays are left out: a `subject` deeper down and `predicate.other` stay.
+        let expected = try tree(#"{"subject":[],"predicate":{"files":[],"other":[4]},"x":{"subject":[5]}}"#)
+        #expect(streamed == expected)
+
+        // A duplicate inside a streamed element and the value cap are refused as without streaming.
+        let duplicate = Array(#"{"subject":[{"n":1,"n":2}]}"#.utf8)
+        #expect(throws: FormatError.self) { try StrictJSON.parse(duplicate, streaming: [["subject"]]) { _, _, _ in } }
+        let many = Array(("{\"subject\":[" + Array(repeating: "0", count: 100).joined(separator: ",") + "]}").utf8)
+        #expect(throws: FormatError.self) { try StrictJSON.parse(many, maxValues: 50, streaming: [["subject"]]) { _, _, _ in } }
+    }
+
+    @Test("an element decoded on its own names its place in the whole document")
+    func elementPaths() throws {
+        struct Entry: Decodable { var size: UInt64 }
+        let element = try tree(#"{"size":"6"}"#)
+        do {
+            _ = try StrictJSONDecoder.decode(Entry.self, from: element, at: [.member("predicate"), .member("files"), .index(3)])
+            Issue.record("a string size was read")
+        } catch {
+            #expect(describe(error).contains("predicate.files[3].size"), "\(describe(error))")
+        }
+    }
 }

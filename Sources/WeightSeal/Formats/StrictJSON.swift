@@ -77,7 +77,18 @@ package enum StrictJSON: Sendable, Equatable {
     ///   - keepingDuplicateKeys: keep a repeated key (compared after unescaping) as a second member instead of
     ///     failing, so a format reader can name the duplicate and show every value (safetensors headers).
     static func parse(_ bytes: [UInt8], maxValues: Int = .max, keepingDuplicateKeys: Bool = false) throws(FormatError) -> StrictJSON {
+        try parse(bytes, maxValues: maxValues, keepingDuplicateKeys: keepingDuplicateKeys, streaming: [], consume: nil)
+    }
+
+    /// ``parse(_:maxValues:keepingDuplicateKeys:)`` that hands the elements of the arrays at `streaming` (member names
+    /// from the top, e.g. `["predicate", "files"]`) to `consume(which path, element index, element)` as each is read,
+    /// instead of keeping them: those arrays are empty in the returned tree. Every rule (duplicates, value count,
+    /// depth) still applies to the elements; a 200,000-element list is then never held as a tree.
+    static func parse(_ bytes: [UInt8], maxValues: Int = .max, keepingDuplicateKeys: Bool = false, streaming: [[String]],
+                      consume: ((Int, Int, StrictJSON) -> Void)?) throws(FormatError) -> StrictJSON {
         var p = Parser(bytes: bytes, maxValues: maxValues, keepDuplicates: keepingDuplicateKeys)
+        p.streamPaths = consume == nil ? [] : streaming
+        p.consume = consume
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
@@ -93,6 +104,20 @@ package enum StrictJSON: Sendable, Equatable {
         var values = 0
         /// Where the parser is (member names and list indices), to name the object of a duplicate key.
         var path: [PathComponent] = []
+        /// Arrays whose elements go to `consume` instead of the tree.
+        var streamPaths: [[String]] = []
+        var consume: ((Int, Int, StrictJSON) -> Void)?
+
+        /// Which of `streamPaths` the parser is at, if any.
+        func streamIndex() -> Int? {
+            outer: for (k, names) in streamPaths.enumerated() where names.count == path.count {
+                for (component, name) in zip(path, names) {
+                    guard case .member(let m) = component, m == name else { continue outer }
+                }
+                return k
+            }
+            return nil
+        }
 
         enum PathComponent {
             case member(String)
@@ -163,13 +188,17 @@ package enum StrictJSON: Sendable, Equatable {
             case UInt8(ascii: "["):
                 i += 1
                 var items: [StrictJSON] = []
+                let stream = streamPaths.isEmpty ? nil : streamIndex()
+                var count = 0
                 skipSpace()
                 if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
                 while true {
                     skipSpace()
-                    path.append(.index(items.count))
-                    items.append(try value(depth: depth + 1))
+                    path.append(.index(count))
+                    let item = try value(depth: depth + 1)
                     path.removeLast()
+                    if let stream, let consume { consume(stream, count, item) } else { items.append(item) }
+                    count += 1
                     skipSpace()
                     guard i < bytes.count else { throw fail("unexpected end") }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }

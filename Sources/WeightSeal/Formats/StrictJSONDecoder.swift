@@ -12,6 +12,31 @@ enum StrictJSONDecoder {
     static func decode<T: Decodable>(_ type: T.Type, from json: StrictJSON) throws -> T {
         try TreeDecoder(value: json, codingPath: []).decodeValue(T.self)
     }
+
+    /// Decodes a value found at `path` of a larger document (an element handed over while streaming), so that errors
+    /// name it as a decoding of the whole document would.
+    /// - Throws: as ``decode(_:from:)``.
+    static func decode<T: Decodable>(_ type: T.Type, from json: StrictJSON, at path: [Step]) throws -> T {
+        try TreeDecoder(value: json, codingPath: path.map { step -> any CodingKey in
+            switch step {
+            case .member(let name): return NameKey(stringValue: name)
+            case .index(let i): return IndexKey(i)
+            }
+        }).decodeValue(T.self)
+    }
+
+    /// A step of a path into a document.
+    enum Step {
+        case member(String)
+        case index(Int)
+    }
+}
+
+private struct NameKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { return nil }
 }
 
 extension Decoder {

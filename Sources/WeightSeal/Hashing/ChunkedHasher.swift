@@ -55,7 +55,16 @@ public struct HashResult: Sendable {
     /// Git blob SHA-1 (20 bytes), if requested.
     public var gitBlobSHA1: [UInt8]?
     /// Why the file could not be hashed (unreadable, not a regular file, changed while hashing).
-    public var error: WeightSealError?
+    public var error: WeightSealError? {
+        get { failure?.error }
+        set { failure = newValue.map(Failure.init) }
+    }
+    /// The error, boxed: one result per file of a 200,000-file run, and nearly all without one.
+    private var failure: Failure?
+    private final class Failure: Sendable {
+        let error: WeightSealError
+        init(_ error: WeightSealError) { self.error = error }
+    }
     /// The file's identity read from its open descriptor after its last byte was read, for the caller to compare
     /// with what it listed (``FileIdentity/change(walked:read:path:)``).
     public var identity: FileIdentity?

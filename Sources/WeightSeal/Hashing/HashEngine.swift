@@ -72,10 +72,11 @@ final class HashRun: Sendable {
             }
             if let file { Self.rangeUnits(file, index: index, r, into: &units, total: &total) }
         }
-        // Largest first: big units start early and small ones fill the gaps at the end.
-        self.units = units.enumerated().sorted { a, b in
-            a.element.bytes != b.element.bytes ? a.element.bytes > b.element.bytes : a.offset < b.offset
-        }.map(\.element)
+        // Largest first: big units start early and small ones fill the gaps at the end. Sorted in place, ties in
+        // planning order (a file's units stay in order, files in request order).
+        for k in units.indices { units[k].order = k }
+        units.sort { a, b in a.bytes != b.bytes ? a.bytes > b.bytes : a.order < b.order }
+        self.units = units
         self.results = Mutex(Array(repeating: HashResult(), count: requests.count))
         self.bytesTotal = total
     }

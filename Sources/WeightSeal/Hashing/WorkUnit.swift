@@ -24,4 +24,14 @@ struct WorkUnit {
     let bytes: UInt64
     /// A stream feeding two kinds of digest, over more than one buffer: a second worker can help.
     let shareable: Bool
+    /// Position when planned: ties of the largest-first order keep it.
+    var order = 0
+
+    init(index: Int, file: FileJob?, kind: Kind, bytes: UInt64, shareable: Bool) {
+        self.index = index
+        self.file = file
+        self.kind = kind
+        self.bytes = bytes
+        self.shareable = shareable
+    }
 }

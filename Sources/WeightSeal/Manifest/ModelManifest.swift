@@ -263,18 +263,27 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             throw WeightSealError(.limitExceeded, "\(label): Statement larger than \(Limits.maxJSONBytes) bytes")
         }
         // The strict reader, and only it: a member given twice (after unescaping) would be read differently by others.
-        let tree = try SignedPayloadJSON.parse(payload, label: label, what: statementWhat)
-        return try parseStatement(tree, label: label)
+        let elements = ManifestStatement.Elements()
+        let tree = try SignedPayloadJSON.parse(payload, label: label, what: statementWhat, elements: elements)
+        return try parseStatement(tree, elements: elements, label: label)
     }
 
     /// How messages about a malformed weightseal Statement begin (after the label).
     static let statementWhat = "malformed weightseal manifest Statement"
 
-    /// ``parseStatement(_:label:)`` over the strict reader's tree of the payload (the caller has bounded its size).
-    static func parseStatement(_ tree: StrictJSON, label: String) throws(WeightSealError) -> (ModelManifest, [Finding]) {
-        let statement: ManifestStatement
+    /// ``parseStatement(_:label:)`` over the strict reader's tree of the payload (the caller has bounded its size),
+    /// with the subjects and file entries the reader handed over as it read them (`elements`), if it did.
+    static func parseStatement(_ tree: StrictJSON, elements: ManifestStatement.Elements?,
+                               label: String) throws(WeightSealError) -> (ModelManifest, [Finding]) {
+        var statement: ManifestStatement
         do {
             statement = try StrictJSONDecoder.decode(ManifestStatement.self, from: tree)
+            if let elements {
+                if let error = elements.subjectError { throw error }
+                if let error = elements.fileError { throw error }
+                if elements.subjectCount > 0 { statement.subject = elements.subjects }
+                if !elements.files.isEmpty { statement.predicate.files = elements.files }
+            }
         } catch {
             throw WeightSealError(.malformedManifest, "\(label): not a weightseal manifest Statement: \(describe(error))")
         }
@@ -475,6 +484,55 @@ struct ManifestStatement: Codable {
 
     enum CodingKeys: String, CodingKey {
         case type = "_type", subject, predicateType, predicate
+    }
+
+    /// The two lists of a Statement that grow with the model (`subject`, `predicate.files`), decoded element by
+    /// element while the strict reader reads them, so that a 200,000-file Statement is never held as a tree.
+    /// The first decoding error of each list is kept and thrown by the caller once the whole payload parsed.
+    final class Elements {
+        /// `subject`, `predicate.files`: the arrays the reader hands over.
+        static let paths = [["subject"], ["predicate", "files"]]
+        /// Subjects kept as read, for a Statement that turns out not to be weightseal's (OMS has one subject).
+        static let rawSubjectLimit = 16
+
+        var subjects: [Subject] = []
+        var subjectCount = 0
+        var subjectError: (any Error)?
+        var rawSubjects: [StrictJSON] = []
+        var files: [ModelManifest.FileEntry] = []
+        var fileCount = 0
+        var fileError: (any Error)?
+
+        func consume(_ which: Int, _ index: Int, _ element: StrictJSON) {
+            if which == 0 {
+                subjectCount += 1
+                if rawSubjects.count < Self.rawSubjectLimit { rawSubjects.append(element) }
+                guard subjectError == nil else { return }
+                do {
+                    subjects.append(try StrictJSONDecoder.decode(Subject.self, from: element, at: [.member("subject"), .index(index)]))
+                } catch {
+                    subjectError = error
+                }
+            } else {
+                fileCount += 1
+                guard fileError == nil else { return }
+                do {
+                    files.append(try StrictJSONDecoder.decode(ModelManifest.FileEntry.self, from: element,
+                                                              at: [.member("predicate"), .member("files"), .index(index)]))
+                } catch {
+                    fileError = error
+                }
+            }
+        }
+
+        /// `tree` with its subjects put back, for a reader of another format; `nil` when more were read than kept
+        /// (the caller parses again, without handing over).
+        func restoringSubjects(into tree: StrictJSON) -> StrictJSON? {
+            guard subjectCount > 0 else { return tree }
+            guard subjectCount <= Self.rawSubjectLimit, case .object(var members) = tree else { return nil }
+            for k in members.indices where members[k].0 == "subject" { members[k].1 = .array(rawSubjects) }
+            return .object(members)
+        }
     }
 }
 

@@ -53,13 +53,18 @@ enum SignedPayloadJSON {
     /// - Parameter what: begins the message after the label, e.g. "malformed OMS statement".
     /// - Throws: ``WeightSealError/Code/malformedManifest`` naming `label`, the duplicate member and the object that
     ///   holds it; ``WeightSealError/Code/limitExceeded`` past the value or depth bound.
+    /// - Parameter elements: when given, the subjects and the weightseal manifest's file entries are decoded into it
+    ///   as they are read and left out of the tree (``ManifestStatement/Elements``).
     @discardableResult
-    static func parse(_ payload: [UInt8], label: String, what: String) throws(WeightSealError) -> StrictJSON {
+    static func parse(_ payload: [UInt8], label: String, what: String,
+                      elements: ManifestStatement.Elements? = nil) throws(WeightSealError) -> StrictJSON {
         if payload.starts(with: [0xEF, 0xBB, 0xBF]) {
             throw WeightSealError(.malformedManifest, "\(label): \(what): starts with a UTF-8 byte-order mark")
         }
         do {
-            return try StrictJSON.parse(payload, maxValues: Limits.maxSigstoreJSONValues + payload.count / 16)
+            return try StrictJSON.parse(payload, maxValues: Limits.maxSigstoreJSONValues + payload.count / 16,
+                                        streaming: elements == nil ? [] : ManifestStatement.Elements.paths,
+                                        consume: elements.map { e in { e.consume($0, $1, $2) } })
         } catch {
             let reason = error.message.hasPrefix("JSON: ") ? String(error.message.dropFirst(6)) : error.message
             throw WeightSealError(error.reason == .limit ? .limitExceeded : .malformedManifest,

@@ -161,9 +161,12 @@ public struct ModelVerifier: Sendable {
         if let signer { report.reference = signer.referenceInfo(label: report.reference.label, kind: reference.kind) }
         // A file that failed its size or digest check is not parsed: its bytes are not the signed ones (and may be
         // hostile), so its license and format checks would only echo the failure.
-        let failed = Set(report.files.filter { $0.status == .failed || $0.status == .unreadable }.map(\.path))
-        let checked = FolderListing(files: listing.files.filter { !failed.contains($0.path) }, findings: listing.findings)
-        report.add(extraChecks(root: target.path, listing: checked, reference: reference, manifest: manifest, skipped: failed))
+        let failed = report.files.filter { $0.status == .failed || $0.status == .unreadable }.map(\.path)
+        if !failed.isEmpty {
+            let keys = Set(failed.map(PathKey.init))
+            listing.files.removeAll { keys.contains(PathKey($0.path)) }
+        }
+        report.add(extraChecks(root: target.path, listing: listing, reference: reference, manifest: manifest, skipped: Set(failed)))
         report.license = manifest?.license?.expression
         return report
     }
@@ -305,10 +308,12 @@ public struct ModelVerifier: Sendable {
         // Bytes the engine really read (its last progress report), not the sizes asked for: a file truncated while
         // it is read stops counting where its reads stopped.
         let read = ReadBytes()
-        let results = await ChunkedHasher(jobs: jobs).hash(requests) { p in
+        var results = await ChunkedHasher(jobs: jobs).hash(requests) { p in
             read.bytes.withLock { $0 = p.bytesDone }
             progress?(p)
         }
+        // Per-file working lists are let go as soon as they are done with: they scale with the file count.
+        requests = []
         let bytesHashed = read.bytes.withLock { $0 }
 
         // Digests of every expected file, to name swapped or misrouted content: made at the first mismatch only.
@@ -330,20 +335,7 @@ public struct ModelVerifier: Sendable {
             return owners?[digest]
         }
 
-        // The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or removed
-        // meanwhile is not vouched for, whatever its digest said. One `stat` per file, on every core.
-        let hashed = pending
-        var changes = [String?](repeating: nil, count: hashed.count)
-        changes.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            let parts = hashed.count < 4096 ? 1 : activeProcessorCount()
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                for k in (hashed.count * part / parts)..<(hashed.count * (part + 1) / parts) where results[k].error == nil {
-                    let w = listing.files[hashed[k].walked]
-                    out[k] = FileIdentity.change(walked: w.identity, read: results[k].identity, path: w.fsPath)
-                }
-            }
-        }
+        let changes = identityChanges(hashed: pending.map(\.walked), results: results, listing: listing)
         for (k, ((ei, wi), result)) in zip(pending, results).enumerated() {
             let e = reference.files[ei]
             let w = listing.files[wi]
@@ -404,6 +396,9 @@ public struct ModelVerifier: Sendable {
             }
         }
 
+        results = []
+        pending = []
+
         // Missing and unexpected, with Unicode and case hints.
         let unexpected = listing.files.filter { !expectedPaths.contains(key(of: $0.path)) }
         var looseUnexpected = [String: [String]]()
@@ -463,6 +458,24 @@ public struct ModelVerifier: Sendable {
             reference: .init(kind: reference.kind, label: reference.label, signed: reference.isSigned, signer: signer),
             files: files, findings: findings.sorted(by: findingOrder), bytesHashed: bytesHashed, seconds: seconds)
         return (report, listing)
+    }
+
+    /// The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or removed
+    /// meanwhile is not vouched for, whatever its digest said. One `stat` per file, on every core; `nil` for a file
+    /// that did not change (or failed to hash).
+    private func identityChanges(hashed: [Int], results: [HashResult], listing: FolderListing) -> [String?] {
+        var changes = [String?](repeating: nil, count: hashed.count)
+        changes.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            let parts = hashed.count < 4096 ? 1 : activeProcessorCount()
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for k in (hashed.count * part / parts)..<(hashed.count * (part + 1) / parts) where results[k].error == nil {
+                    let w = listing.files[hashed[k]]
+                    out[k] = FileIdentity.change(walked: w.identity, read: results[k].identity, path: w.fsPath)
+                }
+            }
+        }
+        return changes
     }
 
     private func sizeFinding(_ e: ExpectedFile, actual w: WalkedFile) -> Finding {

@@ -146,8 +146,10 @@ public struct SignedReference: Sendable {
         }
         // One reading, by the strict reader; each format decodes from its tree.
         let tree: StrictJSON
+        // Subjects and file entries are decoded as they are read: the lists that grow with the model never form a tree.
+        let elements = ManifestStatement.Elements()
         do {
-            tree = try SignedPayloadJSON.parse(payload, label: label, what: "malformed in-toto Statement")
+            tree = try SignedPayloadJSON.parse(payload, label: label, what: "malformed in-toto Statement", elements: elements)
         } catch {
             // The message names the format the payload claims (a lenient look, on this error path only).
             switch try? lenientPredicateType(payload) {
@@ -168,11 +170,18 @@ public struct SignedReference: Sendable {
         let findings: [Finding]
         switch predicateType {
         case ModelManifest.predicateType:
-            let parsed = try ModelManifest.parseStatement(tree, label: label)
+            let parsed = try ModelManifest.parseStatement(tree, elements: elements, label: label)
             (manifest, findings) = (parsed.0, parsed.1)
             reference = parsed.0.reference(label: label, isSigned: true)
         case OMSFormat.predicateType, OMSFormat.legacyPredicateType:
-            let parsed = try OMSFormat.reference(fromTree: tree, label: label)
+            // OMS reads its subjects from the tree; a Statement with more subjects than were kept is read again whole.
+            var whole = tree
+            if let restored = elements.restoringSubjects(into: tree) {
+                whole = restored
+            } else {
+                whole = try SignedPayloadJSON.parse(payload, label: label, what: "malformed in-toto Statement")
+            }
+            let parsed = try OMSFormat.reference(fromTree: whole, label: label)
             (reference, manifest, findings) = (parsed.0, nil, parsed.1)
         default:
             throw WeightSealError(.unsupportedFormat, "\(label): predicate type \(ModelPath.quoted(predicateType)) is not supported")
