@@ -80,10 +80,11 @@ public struct ManifestBuilder: Sendable {
             HashRequest(path: $0.fsPath, size: $0.size, algorithm: algorithm, wholeFile: true, chunkSize: $0.size > cs ? cs : nil)
         }
         let results = await ChunkedHasher(jobs: jobs).hash(requests, progress: progress)
+        let changes = FileIdentity.changes(results: results) { files[$0] }
         var entries = [ModelManifest.FileEntry]()
         entries.reserveCapacity(files.count)
-        for (file, result) in zip(files, results) {
-            try Self.checkHashed(file, result)
+        for (k, (file, result)) in zip(files, results).enumerated() {
+            try Self.checkHashed(file, result, change: changes[k])
             guard let digest = result.whole(algorithm) else { throw WeightSealError(.io, "no digest for \(ModelPath.quoted(file.path))") }
             entries.append(ModelManifest.FileEntry(path: file.path, size: file.size, digest: digest.hexString, algorithm: algorithm,
                                                    chunks: file.size > cs ? result.chunks.map(\.hexString) : nil))
@@ -105,12 +106,14 @@ extension ManifestBuilder {
     /// Refuses a file that could not be hashed, or that changed between its walk and the end of its hashing (its
     /// digest would describe no single state of it, and the signature would fail at once).
     /// - Throws: ``WeightSealError/Code/fileChanged`` or the hashing error's code, naming the file.
-    static func checkHashed(_ file: WalkedFile, _ result: HashResult) throws(WeightSealError) {
+    /// - Parameter change: the file's ``FileIdentity/change(walked:read:path:)`` when the caller has it already.
+    static func checkHashed(_ file: WalkedFile, _ result: HashResult, change known: String?? = nil) throws(WeightSealError) {
         if let error = result.error {
             throw WeightSealError(error.code == .fileChanged ? .fileChanged : .io,
                                   "cannot hash \(ModelPath.quoted(file.path)): \(error.message)")
         }
-        if let change = FileIdentity.change(walked: file.identity, read: result.identity, path: file.fsPath) {
+        let change = known ?? FileIdentity.change(walked: file.identity, read: result.identity, path: file.fsPath)
+        if let change {
             throw WeightSealError(.fileChanged, "\(ModelPath.quoted(file.path)) changed while it was hashed: \(change); "
                 + "sign again once nothing writes to the model")
         }

@@ -201,9 +201,11 @@ public struct ModelSigner: Sendable {
             HashRequest(path: $0.fsPath, size: $0.size, algorithm: algorithm, wholeFile: shard == nil, chunkSize: shard)
         }
         let results = await ChunkedHasher(jobs: hashing.jobs).hash(requests, progress: progress)
+        let listed = files
+        let changes = FileIdentity.changes(results: results) { listed[$0] }
         var hashed = [OMSFormat.HashedFile]()
-        for (f, r) in zip(files, results) {
-            try ManifestBuilder.checkHashed(f, r)
+        for (k, (f, r)) in zip(files, results).enumerated() {
+            try ManifestBuilder.checkHashed(f, r, change: changes[k])
             hashed.append(OMSFormat.HashedFile(path: f.path, size: f.size, digest: r.whole(algorithm), algorithm: algorithm,
                                                shards: r.chunks))
         }

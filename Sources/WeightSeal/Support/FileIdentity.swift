@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(CoreFoundation)
 import CoreFoundation  // `struct stat` is owned by CoreFoundation's module once Yams is imported (MemberImportVisibility)
 #endif
@@ -73,6 +74,23 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
     /// What changed about a file between its walk and the end of its check: the identity `walked` (from the walk;
     /// `nil` when the caller had none), `read` (from the descriptor after the last byte was read; `nil` when not
     /// known), and the file at `path` now. `nil` when all agree.
+    /// ``change(walked:read:path:)`` for each file of a hashing run, on every core (one `stat` per file): `walked(k)`
+    /// is the walked file of `results[k]`. `nil` where nothing changed or the file failed to hash.
+    static func changes(results: [HashResult], walked: @Sendable (Int) -> WalkedFile) -> [String?] {
+        var changes = [String?](repeating: nil, count: results.count)
+        changes.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            let parts = results.count < 4096 ? 1 : activeProcessorCount()
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                for k in (results.count * part / parts)..<(results.count * (part + 1) / parts) where results[k].error == nil {
+                    let w = walked(k)
+                    out[k] = change(walked: w.identity, read: results[k].identity, path: w.fsPath)
+                }
+            }
+        }
+        return changes
+    }
+
     public static func change(walked: FileIdentity?, read: FileIdentity?, path: String) -> String? {
         guard let first = walked ?? read else { return nil }
         if let read, let c = first.change(to: read) { return c + " while it was read" }

@@ -335,7 +335,10 @@ public struct ModelVerifier: Sendable {
             return owners?[digest]
         }
 
-        let changes = identityChanges(hashed: pending.map(\.walked), results: results, listing: listing)
+        // The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or
+        // removed meanwhile is not vouched for, whatever its digest said.
+        let hashed = pending.map(\.walked)
+        let changes = FileIdentity.changes(results: results) { [listing] k in listing.files[hashed[k]] }
         for (k, ((ei, wi), result)) in zip(pending, results).enumerated() {
             let e = reference.files[ei]
             let w = listing.files[wi]
@@ -458,24 +461,6 @@ public struct ModelVerifier: Sendable {
             reference: .init(kind: reference.kind, label: reference.label, signed: reference.isSigned, signer: signer),
             files: files, findings: findings.sorted(by: findingOrder), bytesHashed: bytesHashed, seconds: seconds)
         return (report, listing)
-    }
-
-    /// The bytes hashed must be the ones at the path when the verdict is given: a file replaced, written or removed
-    /// meanwhile is not vouched for, whatever its digest said. One `stat` per file, on every core; `nil` for a file
-    /// that did not change (or failed to hash).
-    private func identityChanges(hashed: [Int], results: [HashResult], listing: FolderListing) -> [String?] {
-        var changes = [String?](repeating: nil, count: hashed.count)
-        changes.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            let parts = hashed.count < 4096 ? 1 : activeProcessorCount()
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                for k in (hashed.count * part / parts)..<(hashed.count * (part + 1) / parts) where results[k].error == nil {
-                    let w = listing.files[hashed[k]]
-                    out[k] = FileIdentity.change(walked: w.identity, read: results[k].identity, path: w.fsPath)
-                }
-            }
-        }
-        return changes
     }
 
     private func sizeFinding(_ e: ExpectedFile, actual w: WalkedFile) -> Finding {
