@@ -15,6 +15,9 @@ import Testing
         ChunkedHasher(jobs: 2, bufferSize: 4096, ringSlots: 2, pieceSizes: .init(piece: 8192, minChunkPiece: 4096)),
         ChunkedHasher(jobs: 3, bufferSize: 6144, ringSlots: 4, pieceSizes: .init(piece: 16384, minChunkPiece: 1 << 20)),
         ChunkedHasher(jobs: 2),
+        // The same small pieces read by `pread` only (warm test files would otherwise all go through the mapping).
+        ChunkedHasher(jobs: 2, bufferSize: 4096, ringSlots: 2, pieceSizes: .init(piece: 8192, minChunkPiece: 4096), mapsResident: false),
+        ChunkedHasher(jobs: 2, bufferSize: 2 << 20, ringSlots: 4, pieceSizes: .init(), mapsResident: false),
     ]
 
     static func chunks(_ data: [UInt8], _ size: Int) -> [String] {
@@ -75,6 +78,40 @@ import Testing
             #expect(results[5].ranges == [BLAKE3.hash(Array(data[0..<8192])), BLAKE3.hash(Array(data[8192..<50_000])),
                                           BLAKE3.hash(Array(data[99_999..<100_001])), BLAKE3.hash([])])
         }
+    }
+
+    @Test("Guarded mapping: pages past a file's end raise SIGBUS inside the guard, reported as a change and never fatal")
+    func guardedMapping() throws {
+        let dir = try T.TempDir()
+        let data = T.bytes(5000, seed: 3)
+        let path = try dir.write("short", data)
+        let fd = open(path, O_RDONLY)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var none: BLAKE3? = nil
+        for _ in 0..<3 {
+            // 1 MiB from a 5000-byte file: the pages past its end have no backing, as after a truncation.
+            var h: BLAKE3? = BLAKE3()
+            #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 1 << 20, residentOnly: false, first: &h, second: &none, step: 4096) == .changed)
+            // Required to be resident, they are not: nothing is hashed, the caller reads instead.
+            #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 1 << 20, residentOnly: true, first: &h, second: &none, step: 4096) == .unavailable)
+        }
+        // After faults, the guard still serves: whole file, and a range that starts inside a page into two hashers.
+        var whole: BLAKE3? = BLAKE3()
+        #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 5000, residentOnly: true, first: &whole, second: &none, step: 1000) == .done)
+        #expect(whole?.finalize() == BLAKE3.hash(data))
+        var a: BLAKE3? = BLAKE3(), b: BLAKE3? = BLAKE3()
+        #expect(BLAKE3.updateMapped(fd: fd, offset: 100, length: 4000, residentOnly: false, first: &a, second: &b, step: 999) == .done)
+        #expect(a?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
+        #expect(b?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
+        // The same fault on another thread.
+        let other = Thread {
+            var h: BLAKE3? = BLAKE3(), none: BLAKE3? = nil
+            let outcome = BLAKE3.updateMapped(fd: fd, offset: 4096, length: 1 << 20, residentOnly: false, first: &h, second: &none, step: 0)
+            #expect(outcome == .changed)
+        }
+        other.start()
+        while !other.isFinished { usleep(1000) }
     }
 
     @Test("A file that shrinks before its pieces are read is an error, not a digest")

@@ -74,6 +74,22 @@ void ws_b3_finalize_cv(const ws_b3_hasher *self, uint8_t out[WS_B3_OUT_LEN]);
 /// many. `mode` gives the key and flags (a hasher just initialised). Writes `out_len` bytes from byte 0.
 void ws_b3_combine(const ws_b3_hasher *mode, const uint8_t *cvs, size_t count, uint8_t *out, size_t out_len);
 
+/// Results of ws_b3_update_mapped besides 0 (done).
+enum {
+    /// The file changed under the mapping (a page past its new end: SIGBUS); the hashers hold a partial state.
+    WS_B3_MAP_FAULT = -1,
+    /// Not hashed (no mapping, or a page not resident when residency was required): read the bytes instead.
+    WS_B3_MAP_UNAVAILABLE = -2,
+};
+
+/// Feeds `length` bytes of the regular file `fd` from `offset` to `first` and, when not NULL, `second` (`step` bytes
+/// to one, then to the other, so that each block is hashed twice while in the cache; 0 for all at once), read
+/// through a read-only mapping instead of copied. A SIGBUS raised by the mapping (the file truncated meanwhile) is
+/// caught and returned as WS_B3_MAP_FAULT, never fatal. With `require_resident`, a range not wholly in the page cache
+/// is left to the caller (WS_B3_MAP_UNAVAILABLE) before any byte is hashed.
+int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resident,
+                        ws_b3_hasher *first, ws_b3_hasher *second, size_t step);
+
 /// The SIMD level in use: 0 portable, 1 SSE4.1, 2 AVX2, 3 AVX-512. `ws_b3_set_max_level` caps it (tests, benches).
 int ws_b3_simd_level(void);
 void ws_b3_set_max_level(int level);

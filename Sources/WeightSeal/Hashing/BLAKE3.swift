@@ -110,3 +110,41 @@ public struct BLAKE3: Sendable {
         ws_b3_set_max_level(Int32(clamping: level))
     }
 }
+
+extension BLAKE3 {
+    /// How ``updateMapped(fd:offset:length:residentOnly:first:second:step:)`` ended.
+    enum MappedUpdate {
+        /// Every byte was hashed.
+        case done
+        /// The file shrank under the mapping (SIGBUS, caught): the hashers hold a partial state.
+        case changed
+        /// Nothing was hashed (no mapping, or not resident when that was required): read the bytes instead.
+        case unavailable
+    }
+
+    /// Feeds `length` bytes of `fd` from `offset` into `first` and `second` through a guarded read-only mapping
+    /// (`CWeightSealBLAKE3/mapped.c`): no copy into a buffer, and a file truncated meanwhile ends the call instead of
+    /// the process. `step` bytes go to one hasher, then the same to the other.
+    static func updateMapped(fd: Int32, offset: UInt64, length: Int, residentOnly: Bool,
+                             first: inout BLAKE3?, second: inout BLAKE3?, step: Int) -> MappedUpdate {
+        func call(_ a: UnsafeMutablePointer<ws_b3_hasher>?, _ b: UnsafeMutablePointer<ws_b3_hasher>?) -> Int32 {
+            ws_b3_update_mapped(fd, offset, length, residentOnly ? 1 : 0, a, b, step)
+        }
+        let code: Int32
+        switch (first != nil, second != nil) {
+        case (true, true):
+            code = withUnsafeMutablePointer(to: &first!.state) { a in withUnsafeMutablePointer(to: &second!.state) { call(a, $0) } }
+        case (true, false):
+            code = withUnsafeMutablePointer(to: &first!.state) { call($0, nil) }
+        case (false, true):
+            code = withUnsafeMutablePointer(to: &second!.state) { call($0, nil) }
+        case (false, false):
+            return .done
+        }
+        switch code {
+        case 0: return .done
+        case Int32(WS_B3_MAP_FAULT): return .changed
+        default: return .unavailable
+        }
+    }
+}

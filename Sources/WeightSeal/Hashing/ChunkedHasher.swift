@@ -105,7 +105,9 @@ public struct HashProgress: Sendable {
 /// chunk's digest from the same reads.
 ///
 /// Reads use `pread` into buffers each worker owns and reuses (`ringSlots` × `bufferSize` bytes per worker), so
-/// buffer memory is bounded by ``maxBufferBytes`` whatever the model size. Files are opened with
+/// buffer memory is bounded by ``maxBufferBytes`` whatever the model size. A BLAKE3 piece or range already wholly in
+/// the page cache is hashed where it lies, through a read-only mapping guarded against the file shrinking meanwhile
+/// (the SIGBUS that would follow is caught and reported as a change). Files are opened with
 /// `O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC` and must be regular files: a fifo, a device or a symlink is an error, never a
 /// hang. A file that ends before `size` bytes is reported as changed while hashing; bytes past `size` are not read.
 public final class ChunkedHasher: Sendable {
@@ -127,11 +129,17 @@ public final class ChunkedHasher: Sendable {
         self.init(jobs: jobs, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: .init())
     }
 
-    init(jobs: Int?, bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes) {
+    /// Whether BLAKE3 ranges and pieces wholly in the page cache are hashed through a guarded mapping
+    /// (HashEngine+BLAKE3.swift); tests turn it off to run the `pread` path on warm files.
+    let mapsResident: Bool
+
+    init(jobs: Int?, bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes,
+         mapsResident: Bool = HashRun.mapsResidentByDefault) {
         self.jobs = max(1, jobs ?? activeProcessorCount())
         self.bufferSize = max(4096, bufferSize)
         self.ringSlots = max(2, ringSlots)
         self.pieceSizes = pieceSizes
+        self.mapsResident = mapsResident
     }
 
     /// Upper bound of the engine's buffer memory, in bytes: `jobs × ringSlots × bufferSize`.
@@ -149,7 +157,8 @@ public final class ChunkedHasher: Sendable {
     ///   `.invalidArgument`: a range past `size`).
     public func hash(_ requests: [HashRequest], progress: (@Sendable (HashProgress) -> Void)? = nil) -> [HashResult] {
         if requests.isEmpty { return [] }
-        let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: pieceSizes)
+        let run = HashRun(requests: requests, bufferSize: bufferSize, ringSlots: ringSlots, pieceSizes: pieceSizes,
+                          mapsResident: mapsResident)
         let threads = run.threadCount(jobs: jobs)
         let start = monotonicSeconds()
         var lastReport = start

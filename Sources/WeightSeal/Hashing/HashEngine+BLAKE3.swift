@@ -1,3 +1,5 @@
+import Foundation
+
 // BLAKE3 files hashed as pieces (DESIGN §8, docs/performance.md).
 //
 // BLAKE3 is a tree: a piece of 2^k chunks (1 KiB each) that starts at a multiple of its size is a subtree of the
@@ -103,6 +105,30 @@ extension HashRun {
         rangeUnits(file, index: index, r, into: &units, total: &total)
     }
 
+    /// Whether BLAKE3 ranges and pieces wholly in the page cache are hashed through a guarded mapping (`mapped.c`)
+    /// rather than copied by `pread`: yes, unless `WEIGHTSEAL_PREAD_ONLY=1` (to measure the difference).
+    static let mapsResidentByDefault = ProcessInfo.processInfo.environment["WEIGHTSEAL_PREAD_ONLY"] != "1"
+
+    /// Hashes `length` bytes from `offset` into `first` and `second` straight from the page cache when all of them are
+    /// there: no copy into the ring (docs/performance.md, BLAKE3). A file that shrank under the mapping fails as a
+    /// short read does; `.unavailable` leaves the range to `pread`.
+    func mapped(_ file: FileJob, fd: Int32, offset: UInt64, length: UInt64, first: inout BLAKE3?, second: inout BLAKE3?,
+                step: Int) -> BLAKE3.MappedUpdate {
+        if file.failed { return .changed }
+        let outcome = BLAKE3.updateMapped(fd: fd, offset: offset, length: Int(length), residentOnly: true,
+                                          first: &first, second: &second, step: step)
+        switch outcome {
+        case .done:
+            addProgress(Int(length))
+        case .changed:
+            let now = FileIdentity(descriptor: fd).map { "it has \($0.size) bytes now" } ?? "it shrank while it was read"
+            file.fail(WeightSealError(.fileChanged, "\(file.request.path) changed while hashing: \(now), expected \(file.request.size) bytes"))
+        case .unavailable:
+            break
+        }
+        return outcome
+    }
+
     /// Reads piece `k` once, feeding its subtree hasher and, when the pieces are the chunks, its chunk's own hasher.
     func piece(_ file: FileJob, index k: Int, fd: Int32, ring: UnsafeMutableRawPointer) {
         guard let plan = file.pieces else { return }
@@ -113,6 +139,13 @@ extension HashRun {
         // With two hashers, each block is hashed twice while it is in the cache.
         let step = min(bufferSize, HashRun.unitReadSize)
         var offset = start
+        if mapsResident {
+            switch mapped(file, fd: fd, offset: start, length: end - start, first: &tree, second: &chunk, step: step) {
+            case .done: offset = end
+            case .changed: return
+            case .unavailable: break
+            }
+        }
         while offset < end {
             let n = Int(min(UInt64(step), end - offset))
             if file.failed || !readBlock(file, fd: fd, into: ring, count: n, at: offset) { return }

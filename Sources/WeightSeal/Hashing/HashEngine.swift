@@ -27,6 +27,8 @@ final class HashRun: Sendable {
     let requests: [HashRequest]
     let units: [WorkUnit]
     let bytesTotal: UInt64
+    /// BLAKE3 ranges and pieces wholly in the page cache are hashed through a guarded mapping, not copied.
+    let mapsResident: Bool
 
     /// Which unit is next, and the shared streams a free worker may help with.
     struct Schedule: Sendable {
@@ -47,7 +49,8 @@ final class HashRun: Sendable {
     /// or BLAKE3 pieces has its job from the start, shared by its units; so has every file with `eager` (tests that
     /// open a file before the run).
     init(requests: [HashRequest], bufferSize: Int, ringSlots: Int, pieceSizes: BLAKE3Pieces.Sizes = .init(),
-         eager: Bool = false) {
+         eager: Bool = false, mapsResident: Bool = HashRun.mapsResidentByDefault) {
+        self.mapsResident = mapsResident
         self.bufferSize = bufferSize
         self.ringSlots = ringSlots
         self.requests = requests
@@ -294,6 +297,18 @@ final class HashRun: Sendable {
         }
         var h = RunningDigest(r.algorithm)
         let step = min(bufferSize, Self.unitReadSize)
+        if r.algorithm == .blake3, mapsResident {
+            var b: BLAKE3? = BLAKE3(), none: BLAKE3? = nil
+            switch mapped(file, fd: fd, offset: range.lowerBound, length: range.upperBound - range.lowerBound,
+                          first: &b, second: &none, step: step) {
+            case .done:
+                let digest = b?.finalize() ?? []
+                file.withState { $0.result.ranges[index] = digest }
+                return
+            case .changed: return
+            case .unavailable: break
+            }
+        }
         var offset = range.lowerBound
         while offset < range.upperBound {
             let n = Int(min(UInt64(step), range.upperBound - offset))
