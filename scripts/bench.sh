@@ -299,6 +299,8 @@ done
 # Issue 14's aims, per data set: verify of the BLAKE3 manifest against b3sum and against verify of the SHA-256 one.
 printf '\n' >&2
 for set in $SETS; do
+    # Issue 14's aims are about big files; on many tiny files BLAKE3 and SHA-256 cost the same (per-file work).
+    [ "$set" = many ] && continue
     awk -F'\t' -v s="$set" '
         $2 == s { t[$1] = $3 }
         END {

@@ -60,40 +60,43 @@ static void install(void) {
     if (sigaction(SIGBUS, &action, &previous_action) != 0) install_failed = 1;
 }
 
-int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resident,
-                        ws_b3_hasher *first, ws_b3_hasher *second, size_t step) {
-    if (length == 0) return 0;
-    pthread_once(&install_once, install);
-    if (install_failed) return WS_B3_MAP_UNAVAILABLE;
-    long page = sysconf(_SC_PAGESIZE);
-    if (page <= 0) return WS_B3_MAP_UNAVAILABLE;
+/// Whether every page of [map, map + bytes) is in the page cache.
+static int resident(void *map, size_t bytes, size_t page) {
+    unsigned char vector[1024];
+    size_t pages = (bytes + page - 1) / page;
+    for (size_t first = 0; first < pages; first += sizeof vector) {
+        size_t count = pages - first < sizeof vector ? pages - first : sizeof vector;
+        size_t span = count * page;
+        if (first * page + span > bytes) span = bytes - first * page;
+        if (mincore((char *)map + first * page, span, vector) != 0) return 0;
+        for (size_t i = 0; i < count; i++) {
+            if (!(vector[i] & 1)) return 0;
+        }
+    }
+    return 1;
+}
+
+/// Hashes one window [offset, offset + length) through its own mapping; 0, WS_B3_MAP_FAULT or WS_B3_MAP_UNAVAILABLE.
+static int hash_window(int fd, uint64_t offset, size_t length, int require_resident, size_t page,
+                       ws_b3_hasher *first, ws_b3_hasher *second, size_t step) {
     uint64_t aligned = offset - offset % (uint64_t)page;
     size_t lead = (size_t)(offset - aligned);
     size_t span = lead + length;
-    void *map = mmap(NULL, span, PROT_READ, MAP_SHARED | (require_resident ? MAP_POPULATE : 0), fd, (off_t)aligned);
+    void *map = mmap(NULL, span, PROT_READ, MAP_SHARED, fd, (off_t)aligned);
     if (map == MAP_FAILED) return WS_B3_MAP_UNAVAILABLE;
     if (require_resident) {
         // Only pages already in the page cache are hashed from the mapping: a cold file is read with pread, which
         // keeps several reads in flight (docs/performance.md, cold reads).
-        size_t pages = (span + (size_t)page - 1) / (size_t)page;
-        unsigned char vector[4096];
-        for (size_t first_page = 0; first_page < pages; first_page += sizeof vector) {
-            size_t count = pages - first_page < sizeof vector ? pages - first_page : sizeof vector;
-            size_t bytes = count * (size_t)page;
-            if (first_page * (size_t)page + bytes > span) bytes = span - first_page * (size_t)page;
-            if (mincore((char *)map + first_page * (size_t)page, bytes, vector) != 0) {
-                munmap(map, span);
-                return WS_B3_MAP_UNAVAILABLE;
-            }
-            for (size_t i = 0; i < count; i++) {
-                if (!(vector[i] & 1)) {
-                    munmap(map, span);
-                    return WS_B3_MAP_UNAVAILABLE;
-                }
-            }
+        if (!resident(map, span, page)) {
+            munmap(map, span);
+            return WS_B3_MAP_UNAVAILABLE;
         }
+#ifdef MADV_POPULATE_READ
+        // The pages are there: fill the page tables in one call rather than one fault at a time (Linux 5.14+;
+        // older kernels refuse it and the pages fault in as they are touched).
+        madvise(map, span, MADV_POPULATE_READ);
+#endif
     }
-    if (step == 0) step = length;
     const char *base = (const char *)map + lead;
     sigjmp_buf jump;
     int result = 0;
@@ -115,4 +118,24 @@ int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resi
     armed_high = NULL;
     munmap(map, span);
     return result;
+}
+
+int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resident,
+                        ws_b3_hasher *first, ws_b3_hasher *second, size_t step, size_t *hashed) {
+    *hashed = 0;
+    if (length == 0) return 0;
+    pthread_once(&install_once, install);
+    if (install_failed) return WS_B3_MAP_UNAVAILABLE;
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0) return WS_B3_MAP_UNAVAILABLE;
+    if (step == 0) step = length;
+    // A window at a time: what the process maps (and counts as resident) stays a few MiB per worker.
+    size_t window = WS_B3_MAP_WINDOW;
+    while (*hashed < length) {
+        size_t n = length - *hashed < window ? length - *hashed : window;
+        int result = hash_window(fd, offset + *hashed, n, require_resident, (size_t)page, first, second, step);
+        if (result != 0) return result;
+        *hashed += n;
+    }
+    return 0;
 }

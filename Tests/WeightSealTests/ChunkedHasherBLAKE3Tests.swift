@@ -1,3 +1,4 @@
+import CWeightSealBLAKE3
 import Crypto
 import Foundation
 import WeightSealTestSupport
@@ -94,7 +95,7 @@ import Testing
             var h: BLAKE3? = BLAKE3()
             #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 1 << 20, residentOnly: false, first: &h, second: &none, step: 4096) == .changed)
             // Required to be resident, they are not: nothing is hashed, the caller reads instead.
-            #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 1 << 20, residentOnly: true, first: &h, second: &none, step: 4096) == .unavailable)
+            #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 1 << 20, residentOnly: true, first: &h, second: &none, step: 4096) == .unavailable(hashed: 0))
         }
         // After faults, the guard still serves: whole file, and a range that starts inside a page into two hashers.
         var whole: BLAKE3? = BLAKE3()
@@ -104,6 +105,27 @@ import Testing
         #expect(BLAKE3.updateMapped(fd: fd, offset: 100, length: 4000, residentOnly: false, first: &a, second: &b, step: 999) == .done)
         #expect(a?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
         #expect(b?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
+        // A window past the end is not resident: the whole windows before it are hashed and counted.
+        let window = Int(WS_B3_MAP_WINDOW)
+        let longData = T.bytes(window + 3000, seed: 8)
+        let longPath = try dir.write("long", longData)
+        let longFD = open(longPath, O_RDONLY)
+        defer { close(longFD) }
+        var part: BLAKE3? = BLAKE3()
+        #expect(BLAKE3.updateMapped(fd: longFD, offset: 0, length: 2 * window, residentOnly: true, first: &part, second: &none,
+                                    step: 1 << 19) == .unavailable(hashed: window))
+        #expect(part?.finalize() == BLAKE3.hash(Array(longData[0..<window])))
+        // The engine reads the rest of such a range and carries on in the same digest. (The tail is evicted when the
+        // file system lets it; either way the digest is that of the bytes.)
+        #expect(fsync(longFD) == 0)
+        _ = posix_fadvise(longFD, off_t(window), 0, POSIX_FADV_DONTNEED)
+        for hasher in [ChunkedHasher(jobs: 2), ChunkedHasher(jobs: 1, bufferSize: 4096, ringSlots: 2, pieceSizes: .init())] {
+            let r = hasher.hash([HashRequest(path: longPath, size: UInt64(longData.count), algorithm: .blake3, wholeFile: false,
+                                             ranges: [0..<UInt64(longData.count), 100..<UInt64(window + 10)])])[0]
+            #expect(r.error == nil)
+            #expect(r.ranges == [BLAKE3.hash(longData), BLAKE3.hash(Array(longData[100..<(window + 10)]))])
+        }
+
         // The same fault on another thread.
         let other = Thread {
             var h: BLAKE3? = BLAKE3(), none: BLAKE3? = nil

@@ -82,13 +82,17 @@ enum {
     WS_B3_MAP_UNAVAILABLE = -2,
 };
 
+/// Bytes mapped at a time by ws_b3_update_mapped (a multiple of any page size).
+#define WS_B3_MAP_WINDOW ((size_t)8 << 20)
+
 /// Feeds `length` bytes of the regular file `fd` from `offset` to `first` and, when not NULL, `second` (`step` bytes
 /// to one, then to the other, so that each block is hashed twice while in the cache; 0 for all at once), read
-/// through a read-only mapping instead of copied. A SIGBUS raised by the mapping (the file truncated meanwhile) is
-/// caught and returned as WS_B3_MAP_FAULT, never fatal. With `require_resident`, a range not wholly in the page cache
-/// is left to the caller (WS_B3_MAP_UNAVAILABLE) before any byte is hashed.
+/// through a read-only mapping, one window of WS_B3_MAP_WINDOW bytes at a time, instead of copied. A SIGBUS raised by
+/// the mapping (the file truncated meanwhile) is caught and returned as WS_B3_MAP_FAULT, never fatal. With
+/// `require_resident`, a window not wholly in the page cache ends the call (WS_B3_MAP_UNAVAILABLE) before any of
+/// its bytes is hashed. `*hashed` is set to the bytes fed: the caller reads the rest.
 int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resident,
-                        ws_b3_hasher *first, ws_b3_hasher *second, size_t step);
+                        ws_b3_hasher *first, ws_b3_hasher *second, size_t step, size_t *hashed);
 
 /// The SIMD level in use: 0 portable, 1 SSE4.1, 2 AVX2, 3 AVX-512. `ws_b3_set_max_level` caps it (tests, benches).
 int ws_b3_simd_level(void);

@@ -113,22 +113,24 @@ public struct BLAKE3: Sendable {
 
 extension BLAKE3 {
     /// How ``updateMapped(fd:offset:length:residentOnly:first:second:step:)`` ended.
-    enum MappedUpdate {
+    enum MappedUpdate: Equatable {
         /// Every byte was hashed.
         case done
         /// The file shrank under the mapping (SIGBUS, caught): the hashers hold a partial state.
         case changed
-        /// Nothing was hashed (no mapping, or not resident when that was required): read the bytes instead.
-        case unavailable
+        /// The first `hashed` bytes were fed (whole windows); the rest is not mapped or, when that was required, not
+        /// in the page cache: read it instead.
+        case unavailable(hashed: Int)
     }
 
     /// Feeds `length` bytes of `fd` from `offset` into `first` and `second` through a guarded read-only mapping
-    /// (`CWeightSealBLAKE3/mapped.c`): no copy into a buffer, and a file truncated meanwhile ends the call instead of
-    /// the process. `step` bytes go to one hasher, then the same to the other.
+    /// (`CWeightSealBLAKE3/mapped.c`), a few MiB at a time: no copy into a buffer, and a file truncated meanwhile ends
+    /// the call instead of the process. `step` bytes go to one hasher, then the same to the other.
     static func updateMapped(fd: Int32, offset: UInt64, length: Int, residentOnly: Bool,
                              first: inout BLAKE3?, second: inout BLAKE3?, step: Int) -> MappedUpdate {
+        var hashed = 0
         func call(_ a: UnsafeMutablePointer<ws_b3_hasher>?, _ b: UnsafeMutablePointer<ws_b3_hasher>?) -> Int32 {
-            ws_b3_update_mapped(fd, offset, length, residentOnly ? 1 : 0, a, b, step)
+            ws_b3_update_mapped(fd, offset, length, residentOnly ? 1 : 0, a, b, step, &hashed)
         }
         let code: Int32
         switch (first != nil, second != nil) {
@@ -144,7 +146,7 @@ extension BLAKE3 {
         switch code {
         case 0: return .done
         case Int32(WS_B3_MAP_FAULT): return .changed
-        default: return .unavailable
+        default: return .unavailable(hashed: hashed)
         }
     }
 }

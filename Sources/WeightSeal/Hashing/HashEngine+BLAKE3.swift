@@ -111,7 +111,7 @@ extension HashRun {
 
     /// Hashes `length` bytes from `offset` into `first` and `second` straight from the page cache when all of them are
     /// there: no copy into the ring (docs/performance.md, BLAKE3). A file that shrank under the mapping fails as a
-    /// short read does; `.unavailable` leaves the range to `pread`.
+    /// short read does; `.unavailable` leaves the rest of the range (past the whole windows hashed) to `pread`.
     func mapped(_ file: FileJob, fd: Int32, offset: UInt64, length: UInt64, first: inout BLAKE3?, second: inout BLAKE3?,
                 step: Int) -> BLAKE3.MappedUpdate {
         if file.failed { return .changed }
@@ -123,8 +123,8 @@ extension HashRun {
         case .changed:
             let now = FileIdentity(descriptor: fd).map { "it has \($0.size) bytes now" } ?? "it shrank while it was read"
             file.fail(WeightSealError(.fileChanged, "\(file.request.path) changed while hashing: \(now), expected \(file.request.size) bytes"))
-        case .unavailable:
-            break
+        case .unavailable(let hashed):
+            addProgress(hashed)
         }
         return outcome
     }
@@ -143,7 +143,7 @@ extension HashRun {
             switch mapped(file, fd: fd, offset: start, length: end - start, first: &tree, second: &chunk, step: step) {
             case .done: offset = end
             case .changed: return
-            case .unavailable: break
+            case .unavailable(let hashed): offset += UInt64(hashed)
             }
         }
         while offset < end {

@@ -297,6 +297,7 @@ final class HashRun: Sendable {
         }
         var h = RunningDigest(r.algorithm)
         let step = min(bufferSize, Self.unitReadSize)
+        var offset = range.lowerBound
         if r.algorithm == .blake3, mapsResident {
             var b: BLAKE3? = BLAKE3(), none: BLAKE3? = nil
             switch mapped(file, fd: fd, offset: range.lowerBound, length: range.upperBound - range.lowerBound,
@@ -305,11 +306,14 @@ final class HashRun: Sendable {
                 let digest = b?.finalize() ?? []
                 file.withState { $0.result.ranges[index] = digest }
                 return
-            case .changed: return
-            case .unavailable: break
+            case .changed:
+                return
+            case .unavailable(let hashed):
+                // The rest is read: the windows hashed so far carry on in the same digest.
+                if let b { h = RunningDigest(continuing: b) }
+                offset += UInt64(hashed)
             }
         }
-        var offset = range.lowerBound
         while offset < range.upperBound {
             let n = Int(min(UInt64(step), range.upperBound - offset))
             if file.failed || !readBlock(file, fd: fd, into: ring, count: n, at: offset) { return }

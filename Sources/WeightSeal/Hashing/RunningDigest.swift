@@ -13,6 +13,11 @@ public struct RunningDigest: Sendable {
         }
     }
 
+    /// A BLAKE3 digest that carries on from `state` (bytes already fed elsewhere).
+    init(continuing state: BLAKE3) {
+        blake3 = state
+    }
+
     public mutating func update(_ bytes: UnsafeRawBufferPointer) {
         sha256?.update(bufferPointer: bytes)
         blake3?.update(bytes)
