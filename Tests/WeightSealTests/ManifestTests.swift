@@ -43,6 +43,30 @@ struct ManifestTests {
         #expect(ModelManifest.computeRoot(many.reversed()) == expected)
     }
 
+    @Test("The Statement's long lists, written directly, are byte for byte what JSONEncoder writes")
+    func statementListsMatchJSONEncoder() throws {
+        var every = ""
+        for c in 0..<0x80 { every.unicodeScalars.append(Unicode.Scalar(UInt8(c))) }
+        let names = ["a", "d000/f000000", every, "caf\u{E9}/cafe\u{301}", "\u{2028}\u{FEFF}😀", "quote\"back\\slash/", "model.sig"]
+        for algorithm in [HashAlgorithm.sha256, .blake3] {
+            let files = names.enumerated().map { i, name in
+                ModelManifest.FileEntry(path: name, size: i == 2 ? UInt64.max : UInt64(i * 1000), digest: String(repeating: "ab", count: 32),
+                                        algorithm: algorithm, chunks: i % 2 == 0 ? nil : ["00", "ff", every])
+            }
+            let manifest = ModelManifest(
+                model: .init(name: "files \"subject\" \u{1}files"),
+                serialization: .init(hashAlgorithm: algorithm.rawValue, chunkSize: 4096, ignorePaths: [".git", "model.sig"], symlinks: .reject),
+                files: files, root: "r", license: nil, createdAt: "2026-12-01T00:00:00Z", tool: .init(name: "weightseal", version: "t"))
+            let statement = ManifestStatement(type: ManifestStatement.statementType,
+                                              subject: files.map { .init(name: $0.path, algorithm: $0.algorithm, digest: $0.digest) },
+                                              predicateType: ModelManifest.predicateType, predicate: manifest)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let expected = Array(try encoder.encode(statement))
+            #expect(try manifest.statementJSON() == expected, "\(algorithm)")
+        }
+    }
+
     @Test("Chunked file: chunk digests and chunk root in the leaf")
     func chunkedRoot() async throws {
         let dir = TempDir()

@@ -107,8 +107,18 @@ public enum ModelFolder {
     /// Names that collide under Unicode NFC or case folding (not portable to macOS/Windows file systems), names with
     /// a `:` (note), names holding bidirectional controls (``Finding/Kind/bidiControl``, warning).
     public static func portabilityWarnings(_ paths: [String]) -> [Finding] {
+        // Only names that meet another are grouped: 200,000 names make 200,000 keys, not 200,000 lists.
+        var first = [String: Int]()
+        first.reserveCapacity(paths.count)
         var groups = [String: [String]]()
-        for p in paths { groups[p.precomposedStringWithCanonicalMapping.lowercased(), default: []].append(p) }
+        for (i, p) in paths.enumerated() {
+            let key = looseKey(p)
+            if let j = first[key] {
+                groups[key, default: [paths[j]]].append(p)
+            } else {
+                first[key] = i
+            }
+        }
         var findings = [Finding]()
         for (_, names) in groups where names.count > 1 {
             let sorted = names.sorted(by: pathBytesLess)
@@ -116,10 +126,10 @@ public enum ModelFolder {
                 message: "names collide under Unicode normalization or case folding (not portable): "
                     + sorted.map(ModelPath.quoted).joined(separator: ", ")))
         }
-        for p in paths where p.contains(":") {
+        for p in paths where p.utf8.contains(UInt8(ascii: ":")) {
             findings.append(Finding(.nameCollision, .note, path: p, message: "name contains ':', which Windows does not allow"))
         }
-        for p in paths {
+        for p in paths where !isASCII(p) {
             let controls = Set(p.unicodeScalars.filter(ModelPath.isBidiControl).map(\.value)).sorted()
             guard !controls.isEmpty else { continue }
             let names = controls.map { "U+" + String($0, radix: 16, uppercase: true) }.joined(separator: ", ")
@@ -184,6 +194,18 @@ final class ListingPrefetch: Sendable {
 
     /// Ends the walk early; its listing is not to be used.
     func cancel() { cancelled.store(true, ordering: .relaxed) }
+}
+
+/// The key under which names that differ only by Unicode normalization (NFC) or case meet. An ASCII name is its own
+/// NFC form and lowercases byte by byte, the same key the general rule gives, without the Unicode tables.
+func looseKey(_ path: String) -> String {
+    guard isASCII(path) else { return path.precomposedStringWithCanonicalMapping.lowercased() }
+    return String(decoding: path.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+}
+
+func isASCII(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { !$0.contains { $0 >= 0x80 } }
 }
 
 struct DirID: Hashable {

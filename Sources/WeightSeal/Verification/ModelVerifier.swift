@@ -501,8 +501,6 @@ func grouped(_ n: UInt64) -> String {
 /// Byte-exact key of a path (Swift's String equality would equate NFC and NFD).
 private func key(of path: String) -> PathKey { PathKey(path) }
 
-/// Key under which NFC/NFD and case variants meet.
-private func looseKey(_ path: String) -> String { path.precomposedStringWithCanonicalMapping.lowercased() }
 
 /// Failures first, then by path.
 func findingOrder(_ a: Finding, _ b: Finding) -> Bool {
