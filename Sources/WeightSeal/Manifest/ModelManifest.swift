@@ -292,7 +292,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
                 if let error = elements.subjectError { throw error }
                 if let error = elements.fileError { throw error }
                 if elements.subjectCount > 0 { statement.subject = elements.subjects }
-                if !elements.files.isEmpty { statement.predicate.files = elements.files }
+                if elements.fileCount > 0 { statement.predicate.files = elements.files }
             }
         } catch {
             throw WeightSealError(.malformedManifest, "\(label): not a weightseal manifest Statement: \(describe(error))")
