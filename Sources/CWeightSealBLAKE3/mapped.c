@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static struct sigaction previous_action;
@@ -28,7 +29,9 @@ static __thread const char *volatile armed_high;
 static void on_sigbus(int sig, siginfo_t *info, void *context) {
     const char *address = info ? (const char *)info->si_addr : NULL;
     sigjmp_buf *jump = armed_jump;
-    if (jump && address >= armed_low && address < armed_high) {
+    // Only a fault the kernel raised (si_code > 0) at an address this thread armed; a SIGBUS sent by a process
+    // (kill, sigqueue: si_code <= 0) is never taken for one, whatever address it names.
+    if (jump && info && info->si_code > 0 && address >= armed_low && address < armed_high) {
         armed_jump = NULL;
         siglongjmp(*jump, 1);
     }
@@ -38,26 +41,41 @@ static void on_sigbus(int sig, siginfo_t *info, void *context) {
             previous_action.sa_sigaction(sig, info, context);
             return;
         }
-    } else if (previous_action.sa_handler != SIG_DFL && previous_action.sa_handler != SIG_IGN) {
+    } else if (previous_action.sa_handler == SIG_IGN) {
+        return;
+    } else if (previous_action.sa_handler != SIG_DFL) {
         previous_action.sa_handler(sig);
         return;
     }
-    // Default action: restore it and return; the faulting access runs again and the process ends as it would have.
+    // Default action: restore it and raise the signal again, so that the process ends as it would have (a fault,
+    // or a SIGBUS sent to it).
     struct sigaction fallback;
     memset(&fallback, 0, sizeof fallback);
     fallback.sa_handler = SIG_DFL;
     sigemptyset(&fallback.sa_mask);
     sigaction(sig, &fallback, NULL);
+    raise(sig);
 }
 
 static void install(void) {
+    // The previous action is read before ours is in place: a SIGBUS in between still finds it.
+    if (sigaction(SIGBUS, NULL, &previous_action) != 0) {
+        install_failed = 1;
+        return;
+    }
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_sigbus;
     // SA_NODEFER: the jump leaves the handler without sigreturn, so SIGBUS must not stay blocked in this thread.
     action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
     sigemptyset(&action.sa_mask);
-    if (sigaction(SIGBUS, &action, &previous_action) != 0) install_failed = 1;
+    if (sigaction(SIGBUS, &action, NULL) != 0) install_failed = 1;
+}
+
+/// The file's size now, or -1.
+static int64_t file_size(int fd) {
+    struct stat st;
+    return fstat(fd, &st) == 0 ? (int64_t)st.st_size : -1;
 }
 
 /// Whether every page of [map, map + bytes) is in the page cache.
@@ -111,8 +129,11 @@ static int hash_window(int fd, uint64_t offset, size_t length, int require_resid
             done += n;
         }
         armed_jump = NULL;
+        // Shrunk while hashed, but only within the last page (zeros read, no fault): the bytes were not the file's.
+        if (file_size(fd) < (int64_t)(offset + length)) result = WS_B3_MAP_FAULT;
     } else {
-        result = WS_B3_MAP_FAULT;
+        // A fault with the file still as long as the range is a read error on the page (disk, network file system).
+        result = file_size(fd) < (int64_t)(offset + length) ? WS_B3_MAP_FAULT : WS_B3_MAP_IO_ERROR;
     }
     armed_low = NULL;
     armed_high = NULL;

@@ -105,6 +105,20 @@ import Testing
         #expect(BLAKE3.updateMapped(fd: fd, offset: 100, length: 4000, residentOnly: false, first: &a, second: &b, step: 999) == .done)
         #expect(a?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
         #expect(b?.finalize() == BLAKE3.hash(Array(data[100..<4100])))
+        // Past the end but inside the last page, a mapping reads zeros without a fault: found by the size, not hashed.
+        var zeros: BLAKE3? = BLAKE3()
+        #expect(BLAKE3.updateMapped(fd: fd, offset: 0, length: 5100, residentOnly: false, first: &zeros, second: &none, step: 0) == .changed)
+        // The engine reads a range its file no longer covers (and reports it) instead of mapping it.
+        let shrinking = try dir.write("shrinking", data)
+        let run = HashRun(requests: [HashRequest(path: shrinking, size: 5000, algorithm: .blake3, wholeFile: false, ranges: [0..<5000])],
+                          bufferSize: 4096, ringSlots: 2, eager: true, mapsResident: true)
+        #expect(run.units[0].file?.descriptor() != nil)
+        #expect(truncate(shrinking, 4990) == 0)
+        run.run(threads: 1)
+        let shrunk = run.takeResults()[0]
+        #expect(shrunk.error == WeightSealError(.fileChanged, ""))
+        #expect(shrunk.error?.message.contains("it has 4990 bytes now") == true, "\(String(describing: shrunk.error))")
+
         // A window past the end is not resident: the whole windows before it are hashed and counted.
         let window = Int(WS_B3_MAP_WINDOW)
         let longData = T.bytes(window + 3000, seed: 8)

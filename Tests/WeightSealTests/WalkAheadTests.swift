@@ -45,6 +45,11 @@ struct WalkAheadTests {
         #expect(!ahead.matches(root: dir.path, options: .init(ignorePaths: [".git"], symlinks: .reject)))
         #expect(!ahead.matches(root: dir.path, options: .init(ignorePaths: [".git", "skip"], symlinks: .withinRoot)))
         #expect(!ahead.matches(root: dir.path + "/sub", options: options))
+        // Names are compared as the walker compares them, by bytes: NFC and NFD spellings are two ignore entries.
+        let nfc = ListingPrefetch(root: dir.path, options: .init(ignorePaths: ["caf\u{E9}"], symlinks: .reject))
+        #expect(!nfc.matches(root: dir.path, options: .init(ignorePaths: ["cafe\u{301}"], symlinks: .reject)))
+        #expect(nfc.matches(root: dir.path, options: .init(ignorePaths: ["caf\u{E9}"], symlinks: .reject)))
+        _ = try await nfc.listing()
 
         // A walk cancelled before it ends still ends, and a folder that is not there is the walk's own error.
         let cancelled = ListingPrefetch(root: dir.path, options: options)

@@ -80,6 +80,8 @@ enum {
     WS_B3_MAP_FAULT = -1,
     /// Not hashed (no mapping, or a page not resident when residency was required): read the bytes instead.
     WS_B3_MAP_UNAVAILABLE = -2,
+    /// A mapped page could not be read, the file still as long as the range (an I/O error).
+    WS_B3_MAP_IO_ERROR = -3,
 };
 
 /// Bytes mapped at a time by ws_b3_update_mapped (a multiple of any page size).
@@ -88,7 +90,9 @@ enum {
 /// Feeds `length` bytes of the regular file `fd` from `offset` to `first` and, when not NULL, `second` (`step` bytes
 /// to one, then to the other, so that each block is hashed twice while in the cache; 0 for all at once), read
 /// through a read-only mapping, one window of WS_B3_MAP_WINDOW bytes at a time, instead of copied. A SIGBUS raised by
-/// the mapping (the file truncated meanwhile) is caught and returned as WS_B3_MAP_FAULT, never fatal. With
+/// the mapping (the file truncated meanwhile) is caught and returned as WS_B3_MAP_FAULT, never fatal; so is a file
+/// found shorter than the window once it is hashed (past the end of a file, inside its last page, a mapping reads
+/// zeros without a fault), and a fault with the file still as long is WS_B3_MAP_IO_ERROR. With
 /// `require_resident`, a window not wholly in the page cache ends the call (WS_B3_MAP_UNAVAILABLE) before any of
 /// its bytes is hashed. `*hashed` is set to the bytes fed: the caller reads the rest.
 int ws_b3_update_mapped(int fd, uint64_t offset, size_t length, int require_resident,

@@ -118,6 +118,8 @@ extension BLAKE3 {
         case done
         /// The file shrank under the mapping (SIGBUS, caught): the hashers hold a partial state.
         case changed
+        /// A mapped page could not be read while the file kept its length (an I/O error, caught as SIGBUS).
+        case readError
         /// The first `hashed` bytes were fed (whole windows); the rest is not mapped or, when that was required, not
         /// in the page cache: read it instead.
         case unavailable(hashed: Int)
@@ -146,6 +148,7 @@ extension BLAKE3 {
         switch code {
         case 0: return .done
         case Int32(WS_B3_MAP_FAULT): return .changed
+        case Int32(WS_B3_MAP_IO_ERROR): return .readError
         default: return .unavailable(hashed: hashed)
         }
     }

@@ -115,6 +115,9 @@ extension HashRun {
     func mapped(_ file: FileJob, fd: Int32, offset: UInt64, length: UInt64, first: inout BLAKE3?, second: inout BLAKE3?,
                 step: Int) -> BLAKE3.MappedUpdate {
         if file.failed { return .changed }
+        // A file already shorter than the range is read, so that the short read is reported as usual (past the end
+        // but inside its last page, a mapping reads zeros).
+        guard let now = FileIdentity(descriptor: fd), now.size >= offset + length else { return .unavailable(hashed: 0) }
         let outcome = BLAKE3.updateMapped(fd: fd, offset: offset, length: Int(length), residentOnly: true,
                                           first: &first, second: &second, step: step)
         switch outcome {
@@ -123,6 +126,8 @@ extension HashRun {
         case .changed:
             let now = FileIdentity(descriptor: fd).map { "it has \($0.size) bytes now" } ?? "it shrank while it was read"
             file.fail(WeightSealError(.fileChanged, "\(file.request.path) changed while hashing: \(now), expected \(file.request.size) bytes"))
+        case .readError:
+            file.fail(WeightSealError(.io, "cannot read \(file.request.path) between bytes \(offset) and \(offset + length): I/O error"))
         case .unavailable(let hashed):
             addProgress(hashed)
         }
@@ -142,7 +147,7 @@ extension HashRun {
         if mapsResident {
             switch mapped(file, fd: fd, offset: start, length: end - start, first: &tree, second: &chunk, step: step) {
             case .done: offset = end
-            case .changed: return
+            case .changed, .readError: return
             case .unavailable(let hashed): offset += UInt64(hashed)
             }
         }

@@ -306,7 +306,7 @@ final class HashRun: Sendable {
                 let digest = b?.finalize() ?? []
                 file.withState { $0.result.ranges[index] = digest }
                 return
-            case .changed:
+            case .changed, .readError:
                 return
             case .unavailable(let hashed):
                 // The rest is read: the windows hashed so far carry on in the same digest.

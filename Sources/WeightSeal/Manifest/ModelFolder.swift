@@ -175,8 +175,9 @@ final class ListingPrefetch: Sendable {
 
     /// Whether a walk of `root` with `options` would give this listing.
     func matches(root: String, options other: ModelFolder.Options) -> Bool {
-        root == self.root && Set(other.ignorePaths) == Set(options.ignorePaths) && other.symlinks == options.symlinks
-            && other.containmentRoot == options.containmentRoot
+        // As the walker compares names: by bytes (String equality would equate NFC and NFD spellings).
+        root == self.root && Set(other.ignorePaths.map(PathKey.init)) == Set(options.ignorePaths.map(PathKey.init))
+            && other.symlinks == options.symlinks && other.containmentRoot == options.containmentRoot
     }
 
     /// The listing, once the walk has ended.

@@ -99,7 +99,8 @@ public struct ModelVerifier: Sendable {
                 var prefetch: ListingPrefetch?
                 if reports.isEmpty, !target.isFile, target.snapshot == nil {
                     var ignore = ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile]
-                    if let rel = ModelPath.relative(of: path, inside: target.path), !ignore.contains(rel) { ignore.append(rel) }
+                    if let rel = ModelPath.relative(of: path, inside: target.path),
+                       !ignore.contains(where: { compareBytes($0, rel) == 0 }) { ignore.append(rel) }
                     prefetch = ListingPrefetch(root: target.path, options: .init(ignorePaths: ignore, symlinks: .reject))
                 }
                 defer { prefetch?.cancel() }
@@ -144,7 +145,7 @@ public struct ModelVerifier: Sendable {
         var reference = reference
         // The signature file itself is never covered (OMS signatures made by other tools may sit inside).
         if let signatureFile, let rel = ModelPath.relative(of: signatureFile, inside: target.path),
-           !reference.ignorePaths.contains(rel) {
+           !reference.ignorePaths.contains(where: { compareBytes($0, rel) == 0 }) {
             reference.ignorePaths.append(rel)
         }
         if !reference.isSigned {
