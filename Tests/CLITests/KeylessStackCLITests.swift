@@ -33,6 +33,14 @@ struct KeylessStackCLITests {
         return signature
     }
 
+    /// `model_signing verify sigstore` of `signature` against the stack's identity and trust config: it must succeed.
+    static func modelVerify(_ model: String, stack: SigstoreStack, signature: String) throws {
+        let r = try shell(pythonPeer + "/bin/model_signing", [
+            "verify", "sigstore", model, "--signature", signature, "--trust_config", stack.trustConfig,
+            "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
+        #expect(r.stdout.contains("Verification succeeded"), "model_signing verify: \(r.stdout)")
+    }
+
     static func verify(_ model: String, signature: String, identity: String, issuer: String,
                        trustConfig: String) throws -> (status: Int32, report: [String: Any], text: String) {
         let r = try run(["verify", model, "--signature", signature, "--certificate-identity", identity,
@@ -49,10 +57,7 @@ struct KeylessStackCLITests {
     func modelSigningVerifies() throws {
         try Self.withStack { stack, s, model in
             let sig = try Self.modelSign(model, stack: stack, to: s.p("m.sig"))
-            let reference = try shell(pythonPeer + "/bin/model_signing", [
-                "verify", "sigstore", model, "--signature", sig, "--trust_config", stack.trustConfig,
-                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+            try Self.modelVerify(model, stack: stack, signature: sig)
 
             let v = try Self.verify(model, signature: sig, identity: stack.identity, issuer: stack.issuer,
                                     trustConfig: stack.trustConfig)
@@ -133,10 +138,7 @@ struct KeylessStackCLITests {
             let sign = try run(["sign", model, "--format", "oms", "--sigstore", "--identity-token", stack.token,
                                 "--trust-config", stack.trustConfig, "-o", s.p("m.sig")])
             #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
-            let reference = try shell(pythonPeer + "/bin/model_signing", [
-                "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
-                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+            try Self.modelVerify(model, stack: stack, signature: s.p("m.sig"))
             let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
                                     trustConfig: stack.trustConfig)
             #expect(v.status == 0, "\(v.text)")
@@ -177,10 +179,7 @@ struct KeylessStackCLITests {
             #expect(sign.status == 0, "\(sign.stdout)\(sign.stderr)")
             let bundle = String(decoding: s.read("m.sig"), as: UTF8.self)
             #expect(bundle.contains("\"kind\" : \"hashedrekord\"") && bundle.contains("\"version\" : \"0.0.2\""), "\(bundle.prefix(400))")
-            let reference = try shell(pythonPeer + "/bin/model_signing", [
-                "verify", "sigstore", model, "--signature", s.p("m.sig"), "--trust_config", stack.trustConfig,
-                "--identity", stack.identity, "--identity_provider", stack.issuer], timeout: 60)
-            #expect(reference.stdout.contains("Verification succeeded"), "model_signing verify: \(reference.stdout)")
+            try Self.modelVerify(model, stack: stack, signature: s.p("m.sig"))
             let v = try Self.verify(model, signature: s.p("m.sig"), identity: stack.identity, issuer: stack.issuer,
                                     trustConfig: stack.trustConfig)
             #expect(v.status == 0, "\(v.text)")
