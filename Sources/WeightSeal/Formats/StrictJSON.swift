@@ -261,21 +261,36 @@ package enum StrictJSON: Sendable, Equatable {
 
         mutating func string() throws(FormatError) -> String {
             i += 1  // opening quote
-            var out: [UInt8] = []
             let start = i
-            var runStart = i
+            // The common case first: up to the closing quote without an escape or a control character, over the raw
+            // bytes; an ASCII run is a string as it stands (nothing to validate).
+            var end = start
+            var high: UInt8 = 0
+            bytes.withUnsafeBufferPointer { b in
+                while end < b.count {
+                    let c = b[end]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                    high |= c
+                    end += 1
+                }
+            }
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                i = end + 1
+                let s = bytes.withUnsafeBufferPointer { b -> String? in
+                    let run = UnsafeBufferPointer(rebasing: b[start..<end])
+                    return high < 0x80 ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self)
+                }
+                guard let s else { throw fail("string is not valid UTF-8") }
+                return s
+            }
+            // An escape, a control character or the end: the general loop from there.
+            i = end
+            var out: [UInt8] = []
+            var runStart = start
             while true {
                 guard i < bytes.count else { throw fail("unterminated string") }
                 let b = bytes[i]
                 if b == UInt8(ascii: "\"") {
-                    if out.isEmpty && runStart == start {
-                        // No escape: the string is its bytes, validated in place (one copy, however long).
-                        let run = runStart..<i
-                        i += 1
-                        let s = bytes.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[run]), as: UTF8.self) }
-                        guard let s else { throw fail("string is not valid UTF-8") }
-                        return s
-                    }
                     out.append(contentsOf: bytes[runStart..<i])
                     i += 1
                     break

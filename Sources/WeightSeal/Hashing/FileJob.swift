@@ -50,11 +50,11 @@ final class FileJob: Sendable {
     }
 
     /// The descriptor, opening the file on first use; nil once the file has failed.
-    func descriptor() -> Int32? {
+    func descriptor(_ dirs: inout DirectoryCache) -> Int32? {
         withState { s in
             if !s.opened {
                 s.opened = true
-                switch Self.openChecked(request) {
+                switch Self.openChecked(request, dirs: &dirs) {
                 case .success(let d): s.fd = d
                 case .failure(let e): s.error = e
                 }
@@ -65,8 +65,8 @@ final class FileJob: Sendable {
 
     /// Opens without following a symlink and without blocking (a fifo must not hang the run), then checks that it is
     /// a regular file at least `size` bytes long.
-    static func openChecked(_ r: HashRequest) -> Result<Int32, WeightSealError> {
-        let fd = open(r.path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+    static func openChecked(_ r: HashRequest, dirs: inout DirectoryCache) -> Result<Int32, WeightSealError> {
+        let fd = dirs.openFile(r.path, flags: O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 {
             let code = errno
             if code == ELOOP {

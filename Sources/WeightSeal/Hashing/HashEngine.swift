@@ -151,6 +151,7 @@ final class HashRun: Sendable {
     func workerMain() {
         let ring = UnsafeMutableRawPointer.allocate(byteCount: bufferSize * ringSlots, alignment: 4096)
         defer { ring.deallocate() }
+        var dirs = DirectoryCache()
         while true {
             let assignment: Assignment = schedule.withLock { s in
                 if s.next < units.count {
@@ -169,7 +170,7 @@ final class HashRun: Sendable {
             }
             switch assignment {
             case .unit(let unit, let share):
-                run(unit, ring: ring, share: share)
+                run(unit, ring: ring, share: share, dirs: &dirs)
                 if let share {
                     schedule.withLock { $0.helpable.removeAll { $0.share === share } }
                 }
@@ -182,12 +183,12 @@ final class HashRun: Sendable {
         }
     }
 
-    func run(_ unit: WorkUnit, ring: UnsafeMutableRawPointer, share: StreamShare?) {
+    func run(_ unit: WorkUnit, ring: UnsafeMutableRawPointer, share: StreamShare?, dirs: inout DirectoryCache) {
         let file = unit.file ?? FileJob(request: requests[unit.index], units: 1)
         defer {
             if let result = file.unitDone() { results.withLock { $0[unit.index] = result } }
         }
-        guard let fd = file.descriptor() else {
+        guard let fd = file.descriptor(&dirs) else {
             // Nothing is read; let a helper waiting on this stream go.
             share?.finishWithoutReading()
             return

@@ -148,9 +148,20 @@ final class ListingPrefetch: Sendable {
     let root: String
     let options: ModelFolder.Options
     private let cancelled = Atomic<Bool>(false)
-    private let state = Mutex<(result: Result<FolderListing, WeightSealError>?, waiting: [CheckedContinuation<Result<FolderListing, WeightSealError>, Never>])>((nil, []))
+    /// Set when the caller wants the early digests: the walk's thread stops hashing after the file it is on.
+    private let stopHashing = Atomic<Bool>(false)
+    private struct State {
+        var result: Result<FolderListing, WeightSealError>?
+        var waiting: [CheckedContinuation<Result<FolderListing, WeightSealError>, Never>] = []
+        /// Set (to nil when nothing was hashed early) once the thread is done.
+        var early: EarlyDigests??
+        var waitingEarly: [CheckedContinuation<EarlyDigests?, Never>] = []
+    }
+    private let state = Mutex(State())
 
-    init(root: String, options: ModelFolder.Options) {
+    /// Starts walking `root` on a thread of its own; with `hashingEarly`, the same thread then hashes the small
+    /// files it found (``EarlyDigests``) until ``earlyDigests()`` is called.
+    init(root: String, options: ModelFolder.Options, hashingEarly: Bool = false) {
         self.root = root
         self.options = options
         let thread = Thread { [self] in
@@ -168,6 +179,18 @@ final class ListingPrefetch: Sendable {
                 return s.waiting
             }
             for w in waiting { w.resume(returning: result) }
+            var early: EarlyDigests?
+            if hashingEarly, case .success(let listing) = result {
+                early = EarlyDigests.hash(listing.files) { [self] in
+                    stopHashing.load(ordering: .relaxed) || cancelled.load(ordering: .relaxed)
+                }
+            }
+            let waitingEarly = state.withLock { s in
+                s.early = .some(early)
+                defer { s.waitingEarly = [] }
+                return s.waitingEarly
+            }
+            for w in waitingEarly { w.resume(returning: early) }
         }
         thread.name = "weightseal-walk"
         thread.start()
@@ -193,7 +216,20 @@ final class ListingPrefetch: Sendable {
         return try result.get()
     }
 
-    /// Ends the walk early; its listing is not to be used.
+    /// Stops the early hashing and returns what it hashed (positions are those of ``listing()``'s files); nil when
+    /// nothing was hashed early (not asked for, or the walk failed).
+    func earlyDigests() async -> EarlyDigests? {
+        stopHashing.store(true, ordering: .relaxed)
+        return await withCheckedContinuation { (c: CheckedContinuation<EarlyDigests?, Never>) in
+            let done = state.withLock { s -> EarlyDigests?? in
+                if s.early == nil { s.waitingEarly.append(c) }
+                return s.early
+            }
+            if let done { c.resume(returning: done) }
+        }
+    }
+
+    /// Ends the walk (and the early hashing) early; its listing is not to be used.
     func cancel() { cancelled.store(true, ordering: .relaxed) }
 }
 

@@ -32,11 +32,19 @@ public enum ModelPath {
 
     /// Checks a list of manifest paths: each valid and none twice.
     /// - Throws: ``WeightSealError/Code/invalidPath`` for a bad path, ``WeightSealError/Code/malformedManifest`` for a duplicate.
-    public static func validateAll(_ paths: some Sequence<String>) throws(WeightSealError) {
-        var seen = Set<PathKey>()
-        seen.reserveCapacity(paths.underestimatedCount)
+    public static func validateAll(_ paths: some Collection<String>) throws(WeightSealError) {
+        // Paths in strictly increasing byte order (as manifests are written) hold no duplicate: no set is needed.
+        var previous: String?
+        var sorted = true
         for p in paths {
             try validate(p)
+            if sorted, let previous, compareBytes(previous, p) >= 0 { sorted = false }
+            previous = p
+        }
+        if sorted { return }
+        var seen = Set<PathKey>()
+        seen.reserveCapacity(paths.count)
+        for p in paths {
             // Byte-exact comparison: Swift's String == would equate NFC and NFD spellings.
             if !seen.insert(PathKey(p)).inserted {
                 throw WeightSealError(.malformedManifest, "duplicate path \(quoted(p)) in manifest")

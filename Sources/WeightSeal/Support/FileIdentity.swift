@@ -82,9 +82,11 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
             nonisolated(unsafe) let out = out
             let parts = results.count < 4096 ? 1 : activeProcessorCount()
             DispatchQueue.concurrentPerform(iterations: parts) { part in
+                // Files in path order: each is looked up by name in its folder, kept open.
+                var dirs = DirectoryCache()
                 for k in (results.count * part / parts)..<(results.count * (part + 1) / parts) where results[k].error == nil {
                     let w = walked(k)
-                    out[k] = change(walked: w.identity, read: results[k].identity, path: w.fsPath)
+                    out[k] = change(walked: w.identity, read: results[k].identity, now: { dirs.identity(w.fsPath) })
                 }
             }
         }
@@ -92,9 +94,14 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static func change(walked: FileIdentity?, read: FileIdentity?, path: String) -> String? {
+        change(walked: walked, read: read, now: { FileIdentity(path: path) })
+    }
+
+    /// ``change(walked:read:path:)`` with the file's identity now given by `now` (looked up only if needed).
+    static func change(walked: FileIdentity?, read: FileIdentity?, now: () -> FileIdentity?) -> String? {
         guard let first = walked ?? read else { return nil }
         if let read, let c = first.change(to: read) { return c + " while it was read" }
-        if let c = first.change(to: FileIdentity(path: path)) { return c }
+        if let c = first.change(to: now()) { return c }
         return nil
     }
 }

@@ -101,7 +101,8 @@ public struct ModelVerifier: Sendable {
                     var ignore = ManifestBuilder.defaultIgnorePaths + [ManifestBuilder.defaultSignatureFile]
                     if let rel = ModelPath.relative(of: path, inside: target.path),
                        !ignore.contains(where: { compareBytes($0, rel) == 0 }) { ignore.append(rel) }
-                    prefetch = ListingPrefetch(root: target.path, options: .init(ignorePaths: ignore, symlinks: .reject))
+                    prefetch = ListingPrefetch(root: target.path, options: .init(ignorePaths: ignore, symlinks: .reject),
+                                               hashingEarly: hashing.hashesEarly && (hashing.jobs ?? 2) > 1 && activeProcessorCount() > 1)
                 }
                 defer { prefetch?.cancel() }
                 let signed = try await SignedReference.load(signatureFile: path, trust: trust)
@@ -177,14 +178,17 @@ public struct ModelVerifier: Sendable {
                              skipped: Set<String>) -> [Finding] {
         if reference.files.count == 1, reference.files[0].path == "." { return [] }
         var findings: [Finding]
+        let scan = LicenseScanner.scan(files: listing.files)
+        // The signed paths are looked up only for a license link's target.
+        let hasLink = scan.declarations.contains { $0.field == "license_link" || $0.field == "general.license.link" }
         if let manifest {
             // Declarations of files that failed are not compared: those files were not re-read.
-            findings = LicenseCheck.check(signed: manifest.license, scan: LicenseScanner.scan(files: listing.files),
-                                          signedPaths: Set(manifest.files.map(\.path)), policy: policy.licensePolicy,
+            findings = LicenseCheck.check(signed: manifest.license, scan: scan,
+                                          signedPaths: hasLink ? Set(manifest.files.map(\.path)) : [], policy: policy.licensePolicy,
                                           strict: policy.strict, unread: skipped)
         } else {
-            findings = LicenseCheck.check(signed: nil, scan: LicenseScanner.scan(files: listing.files),
-                                          signedPaths: Set(reference.files.map(\.path)), policy: policy.licensePolicy,
+            findings = LicenseCheck.check(signed: nil, scan: scan,
+                                          signedPaths: hasLink ? Set(reference.files.map(\.path)) : [], policy: policy.licensePolicy,
                                           strict: policy.strict)
         }
         if policy.strict {
@@ -214,6 +218,7 @@ public struct ModelVerifier: Sendable {
         let started = DispatchTime.now()
         let symlinks: Reference.SymlinkRule = cacheRepository != nil ? .withinRoot : reference.symlinks
         let listing: FolderListing
+        var prefetchUsed = false
         var st = stat()
         if lstat(root, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG {
             // A single-file model (OMS names its one resource "."): the path itself is the file.
@@ -229,6 +234,7 @@ public struct ModelVerifier: Sendable {
             let options = ModelFolder.Options(ignorePaths: reference.ignorePaths, symlinks: symlinks, containmentRoot: cacheRepository)
             if let prefetched, prefetched.matches(root: root, options: options) {
                 listing = try await prefetched.listing()
+                prefetchUsed = true
             } else {
                 prefetched?.cancel()
                 listing = try ModelFolder.list(root: root, options: options)
@@ -238,12 +244,11 @@ public struct ModelVerifier: Sendable {
         var findings = [Finding]()
         // Each file's result as it is decided; a path decided twice keeps its last result (see `files` below).
         var status = [VerificationReport.FileResult]()
-        let expectedPaths = Set(reference.files.map { key(of: $0.path) })
         // Positions in `listing.files`: a 200,000-file run keeps one copy of each walked entry, not three.
-        var walked = [PathKey: Int]()
-        walked.reserveCapacity(listing.files.count)
+        var match = PathMatch(expected: reference.files, walked: listing.files)
         status.reserveCapacity(max(reference.files.count, listing.files.count))
-        for (i, f) in listing.files.enumerated() { walked[key(of: f.path)] = i }
+        // Only the walk's findings (a few) are looked up by name.
+        let expectedPaths = listing.findings.isEmpty ? [] : Set(reference.files.map { key(of: $0.path) })
 
         // Symlinks, fifos, devices: always failures. --ignore-unsigned-files covers unlisted regular files only,
         // so no caller flag loosens the signed symlink rule.
@@ -269,6 +274,10 @@ public struct ModelVerifier: Sendable {
             }
         }
 
+        // Small files the walk's thread hashed while the signature was checked: used where the reference asks for
+        // their whole-file SHA-256 (nothing else), with their identity then as at the walk.
+        let early = prefetchUsed ? await prefetched?.earlyDigests() : nil
+        var isEarly = [Bool]()
         // Sizes first: a truncated shard fails without hashing.
         var requests = [HashRequest]()
         var pending = [(expected: Int, walked: Int)]()
@@ -276,9 +285,9 @@ public struct ModelVerifier: Sendable {
         requests.reserveCapacity(reference.files.count)
         pending.reserveCapacity(reference.files.count)
         for (ei, e) in reference.files.enumerated() {
-            let k = key(of: e.path)
-            if accounted.contains(k) { continue }
-            guard let wi = walked[k] else {
+            if !accounted.isEmpty, accounted.contains(key(of: e.path)) { continue }
+            let wi = match.walkedIndex[ei]
+            guard wi >= 0 else {
                 missing.append(e)
                 continue
             }
@@ -290,7 +299,12 @@ public struct ModelVerifier: Sendable {
             }
             switch e.check {
             case .sha256:
-                requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: true))
+                if let early, early.sha256(at: wi) != nil {
+                    if isEarly.isEmpty { isEarly = Array(repeating: false, count: reference.files.count) }
+                    isEarly[pending.count] = true
+                } else {
+                    requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: true))
+                }
             case .blake3:
                 requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: .blake3, wholeFile: true))
             case .ranges(let ranges, _):
@@ -301,7 +315,7 @@ public struct ModelVerifier: Sendable {
             }
             pending.append((ei, wi))
         }
-        walked = [:]
+        match.walkedIndex = []
 
         // Two workers per core by default: while one waits for a cold disk the other hashes, so reading and hashing
         // overlap (docs/performance.md, cold reads); warm, the extra workers cost nothing measurable.
@@ -315,7 +329,28 @@ public struct ModelVerifier: Sendable {
         }
         // Per-file working lists are let go as soon as they are done with: they scale with the file count.
         requests = []
-        let bytesHashed = read.bytes.withLock { $0 }
+        var earlyBytes: UInt64 = 0
+        if let early, !isEarly.isEmpty {
+            // Back in `pending`'s order.
+            var merged = [HashResult]()
+            merged.reserveCapacity(pending.count)
+            var next = 0
+            for (k, (_, wi)) in pending.enumerated() {
+                if isEarly[k] {
+                    var r = HashResult()
+                    r.sha256 = early.sha256(at: wi)
+                    r.identity = listing.files[wi].identity
+                    earlyBytes += listing.files[wi].size
+                    merged.append(r)
+                } else {
+                    merged.append(results[next])
+                    next += 1
+                }
+            }
+            results = merged
+            isEarly = []
+        }
+        let bytesHashed = read.bytes.withLock { $0 } + earlyBytes
 
         // Digests of every expected file, to name swapped or misrouted content: made at the first mismatch only.
         var owners: [[UInt8]: String]?
@@ -404,7 +439,8 @@ public struct ModelVerifier: Sendable {
         pending = []
 
         // Missing and unexpected, with Unicode and case hints.
-        let unexpected = listing.files.filter { !expectedPaths.contains(key(of: $0.path)) }
+        let unexpected = listing.files.indices.filter { !match.isExpected[$0] }.map { listing.files[$0] }
+        match.isExpected = []
         var looseUnexpected = [String: [String]]()
         for u in unexpected { looseUnexpected[looseKey(u.path), default: []].append(u.path) }
         var looseMissing = [String: [String]]()
@@ -445,16 +481,21 @@ public struct ModelVerifier: Sendable {
         if !reference.isSigned {
             findings.append(Finding(.unsignedReference, .note, message: "\(reference.label) is not signed: it proves only that the files match that list"))
         }
-        // By path bytes; of results for one path, the last decided (positions break ties).
-        let order = status.indices.sorted { a, b in
-            let c = compareBytes(status[a].path, status[b].path)
-            return c != 0 ? c < 0 : a < b
-        }
+        // By path bytes; of results for one path, the last decided (positions break ties). Results decided in the
+        // reference's order are often in that order already.
         var files = [VerificationReport.FileResult]()
-        files.reserveCapacity(order.count)
-        for (n, i) in order.enumerated() {
-            if n + 1 < order.count, compareBytes(status[i].path, status[order[n + 1]].path) == 0 { continue }
-            files.append(status[i])
+        if zip(status, status.dropFirst()).allSatisfy({ compareBytes($0.path, $1.path) < 0 }) {
+            swap(&files, &status)
+        } else {
+            let order = status.indices.sorted { a, b in
+                let c = compareBytes(status[a].path, status[b].path)
+                return c != 0 ? c < 0 : a < b
+            }
+            files.reserveCapacity(order.count)
+            for (n, i) in order.enumerated() {
+                if n + 1 < order.count, compareBytes(status[i].path, status[order[n + 1]].path) == 0 { continue }
+                files.append(status[i])
+            }
         }
         status = []
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
@@ -501,6 +542,42 @@ func grouped(_ n: UInt64) -> String {
 
 /// Byte-exact key of a path (Swift's String equality would equate NFC and NFD).
 private func key(of path: String) -> PathKey { PathKey(path) }
+
+/// Which walked file each expected file is, and which walked files are expected: by merging the two lists in
+/// path-byte order (the walk's order, and that of every manifest weightseal writes), or through a map of names when
+/// the reference is in another order or names a path twice.
+struct PathMatch {
+    /// Per expected file: its position in the walked files, or -1.
+    var walkedIndex: [Int]
+    /// Per walked file: whether an expected file names it.
+    var isExpected: [Bool]
+
+    init(expected: [ExpectedFile], walked: [WalkedFile]) {
+        walkedIndex = Array(repeating: -1, count: expected.count)
+        isExpected = Array(repeating: false, count: walked.count)
+        let inOrder = zip(expected, expected.dropFirst()).allSatisfy { compareBytes($0.path, $1.path) < 0 }
+            && zip(walked, walked.dropFirst()).allSatisfy { compareBytes($0.path, $1.path) < 0 }
+        if inOrder {
+            var w = 0
+            for (e, file) in expected.enumerated() {
+                while w < walked.count, compareBytes(walked[w].path, file.path) < 0 { w += 1 }
+                if w < walked.count, compareBytes(walked[w].path, file.path) == 0 {
+                    walkedIndex[e] = w
+                    isExpected[w] = true
+                }
+            }
+            return
+        }
+        var positions = [PathKey: Int]()
+        positions.reserveCapacity(walked.count)
+        for (i, f) in walked.enumerated() { positions[PathKey(f.path)] = i }
+        for (e, file) in expected.enumerated() {
+            guard let w = positions[PathKey(file.path)] else { continue }
+            walkedIndex[e] = w
+            isExpected[w] = true
+        }
+    }
+}
 
 
 /// Failures first, then by path.

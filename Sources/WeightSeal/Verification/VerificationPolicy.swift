@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the caller requires of a verification, beyond what the signed reference says (DESIGN §5.3).
 ///
 /// The reference's own rules (ignore paths, symlink rule) always apply; nothing here can loosen them, except the
@@ -24,8 +26,14 @@ public struct HashingSettings: Sendable {
     /// Worker threads; `nil` means two per active core for the model's files (reads of a cold disk overlap the
     /// hashing) and one per core elsewhere.
     public var jobs: Int?
+    /// Whether `verify` hashes small files (at most 1 MiB) on the walk's thread while the signature is still read and
+    /// checked, when more than one worker is allowed. On by default; the environment variable
+    /// `WEIGHTSEAL_NO_EARLY_HASH=1` turns it off (to measure the difference).
+    public var hashesEarly: Bool
 
-    public init(jobs: Int? = nil) {
+    public init(jobs: Int? = nil,
+                hashesEarly: Bool = ProcessInfo.processInfo.environment["WEIGHTSEAL_NO_EARLY_HASH"] != "1") {
         self.jobs = jobs
+        self.hashesEarly = hashesEarly
     }
 }

@@ -1,0 +1,81 @@
+import Crypto
+#if canImport(Glibc)
+import CoreFoundation  // Linux: Glibc structs (stat, dirent) are attributed to CoreFoundation's module
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file SHA-256 digests of a listing's small files, hashed on the walk's thread once the walk has ended while
+/// the caller is still reading and checking its signature (a core that would otherwise wait). The verifier uses a
+/// digest only where the signed reference asks for exactly that (a whole-file SHA-256 of the walked size); every
+/// other file, and any file whose identity changed while it was read, is hashed by the engine as usual.
+struct EarlyDigests: Sendable {
+    /// Files above this size (bytes) are left to the engine: a larger file may be chunked by the manifest.
+    static let maxFileSize: UInt64 = 1 << 20
+
+    /// Per listing position: the digest's index in `digests`, or -1.
+    private var slots: [Int32]
+    /// 32 bytes per digest, in the order hashed.
+    private var digests: [UInt8] = []
+    /// Bytes hashed.
+    private(set) var bytes: UInt64 = 0
+    /// Files hashed.
+    private(set) var count = 0
+
+    init(files: Int) {
+        slots = Array(repeating: -1, count: files)
+    }
+
+    /// The SHA-256 of the file at listing position `index` (its size at the walk, unchanged while read), or nil.
+    func sha256(at index: Int) -> [UInt8]? {
+        guard index < slots.count, slots[index] >= 0 else { return nil }
+        let start = Int(slots[index]) * 32
+        return Array(digests[start..<(start + 32)])
+    }
+
+    /// Hashes the listing's files of at most ``maxFileSize`` bytes in order until `stop` returns true.
+    static func hash(_ files: [WalkedFile], stop: () -> Bool) -> EarlyDigests {
+        var early = EarlyDigests(files: files.count)
+        var dirs = DirectoryCache()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 4096)
+        defer { buffer.deallocate() }
+        for (index, file) in files.enumerated() {
+            if stop() { break }
+            guard file.size <= maxFileSize, let walked = file.identity,
+                  let digest = digest(of: file, identity: walked, dirs: &dirs, buffer: buffer) else { continue }
+            early.slots[index] = Int32(early.count)
+            early.digests.append(contentsOf: digest)
+            early.bytes += file.size
+            early.count += 1
+        }
+        return early
+    }
+
+    /// The digest of `file` when it is still the regular file walked (`identity`) before and after it is read;
+    /// nil otherwise (the engine then reads it and reports what it finds).
+    private static func digest(of file: WalkedFile, identity: FileIdentity, dirs: inout DirectoryCache,
+                               buffer: UnsafeMutableRawBufferPointer) -> SHA256.Digest? {
+        let fd = dirs.openFile(file.fsPath, flags: O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, FileIdentity(st) == identity else { return nil }
+        var h = SHA256()
+        var offset: UInt64 = 0
+        // One byte past the walked size is asked for: a file that grew is not this one.
+        while offset <= file.size {
+            let want = min(buffer.count, Int(file.size - offset) + 1)
+            let n = pread(fd, buffer.baseAddress, want, off_t(offset))
+            if n < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if n == 0 { break }
+            h.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            offset += UInt64(n)
+        }
+        guard offset == file.size, FileIdentity(descriptor: fd) == identity else { return nil }
+        return h.finalize()
+    }
+}
