@@ -161,6 +161,31 @@ struct ManifestTests {
         #expect(throws: WeightSealError(.malformedManifest, "")) { _ = try ModelManifest.parseStatement(payload, label: "t") }
     }
 
+    @Test("A duplicate path out of order, or under another Unicode spelling only, is told apart by bytes")
+    func duplicatePathUnsorted() throws {
+        #expect(throws: WeightSealError(.malformedManifest, "duplicate path")) {
+            try ModelPath.validateAll(["b", "a", "c", "b"])
+        }
+        #expect(throws: WeightSealError(.malformedManifest, "duplicate path")) { try ModelPath.validateAll(["a", "a"]) }
+        try ModelPath.validateAll(["caf\u{E9}", "cafe\u{301}"])
+        try ModelPath.validateAll(["b", "a", "c"])
+        #expect(throws: WeightSealError(.invalidPath, "")) { try ModelPath.validateAll(["a", "../b"]) }
+    }
+
+    @Test("A leaf hashed part by part equals the leaf hash of its leaf data")
+    func leafHashParts() {
+        let entries = [
+            ModelManifest.FileEntry(path: "a", size: 0, sha256: String(repeating: "0", count: 64)),
+            ModelManifest.FileEntry(path: "d000/f000123", size: 6, sha256: String(repeating: "ab", count: 32)),
+            ModelManifest.FileEntry(path: "caf\u{E9}/x", size: 1 << 40, digest: String(repeating: "c", count: 64), algorithm: .blake3),
+            ModelManifest.FileEntry(path: "big", size: 10000, sha256: String(repeating: "1", count: 64),
+                                    chunks: [String(repeating: "2", count: 64), String(repeating: "3", count: 64)]),
+        ]
+        for e in entries {
+            #expect(ModelManifest.leafHash(e) == MerkleTree.leafHash(ModelManifest.leafData(e)), "\(e.path)")
+        }
+    }
+
     @Test("Unsupported hash algorithm and out-of-range chunk size are errors")
     func unsupported() {
         #expect(throws: WeightSealError(.unsupportedAlgorithm, "")) {

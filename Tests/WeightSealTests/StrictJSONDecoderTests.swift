@@ -128,4 +128,39 @@ struct StrictJSONDecoderTests {
             #expect(describe(error).contains("predicate.files[3].size"), "\(describe(error))")
         }
     }
+
+    @Test("strings: a quote, backslash, control or non-ASCII byte at any place in a word is seen; values as JSONSerialization's")
+    func stringScan() throws {
+        // Every special byte at every offset of the first three words, in strings of many lengths.
+        let specials: [(insert: String, decoded: String?)] = [
+            (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u00e9"#, "\u{E9}"), ("\u{E9}", "\u{E9}"), ("\u{1F600}", "\u{1F600}"),
+            ("\u{1}", nil), ("\u{1F}", nil), ("\"", nil),
+        ]
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 24, 31] {
+            let plain = String(repeating: "a", count: length)
+            #expect(try tree("\"\(plain)\"") == .string(plain))
+            for offset in 0...min(length, 23) {
+                for (insert, decoded) in specials {
+                    let body = String(plain.prefix(offset)) + insert + String(plain.dropFirst(offset))
+                    let bytes = Array("[\"\(body)\"]".utf8)
+                    if let decoded {
+                        let expected = String(plain.prefix(offset)) + decoded + String(plain.dropFirst(offset))
+                        #expect(try StrictJSON.parse(bytes) == .array([.string(expected)]), "\(body)")
+                        let oracle = try JSONSerialization.jsonObject(with: Data(bytes)) as? [String]
+                        #expect(oracle == [expected])
+                    } else {
+                        #expect(throws: FormatError.self, "\(body)") { try StrictJSON.parse(bytes) }
+                    }
+                }
+            }
+        }
+        // Invalid UTF-8 in a run of ASCII words is refused wherever it is.
+        for offset in [0, 5, 8, 13, 16] {
+            var bytes = Array("\"".utf8) + Array(repeating: UInt8(ascii: "b"), count: 20) + Array("\"".utf8)
+            bytes[1 + offset] = 0xFF
+            #expect(throws: FormatError.self) { try StrictJSON.parse(bytes) }
+        }
+        // A string that ends the input without its quote.
+        #expect(throws: FormatError.self) { try StrictJSON.parse(Array("\"abcdefghijklmnop".utf8)) }
+    }
 }

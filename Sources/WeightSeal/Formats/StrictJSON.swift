@@ -267,6 +267,22 @@ package enum StrictJSON: Sendable, Equatable {
             var end = start
             var high: UInt8 = 0
             bytes.withUnsafeBufferPointer { b in
+                // Eight bytes at a time while none is a quote, a backslash or a control character (a 58 MB payload
+                // string is one run); the word that holds one is finished byte by byte.
+                if let base = b.baseAddress {
+                    let raw = UnsafeRawPointer(base)
+                    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                    var highWords: UInt64 = 0
+                    while end + 8 <= b.count {
+                        let w = raw.loadUnaligned(fromByteOffset: end, as: UInt64.self)
+                        let quote = w ^ (ones &* 0x22), backslash = w ^ (ones &* 0x5C)
+                        let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+                        if special & highs != 0 { break }
+                        highWords |= w
+                        end += 8
+                    }
+                    if highWords & highs != 0 { high = 0x80 }
+                }
                 while end < b.count {
                     let c = b[end]
                     if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }

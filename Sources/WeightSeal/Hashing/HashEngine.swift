@@ -184,6 +184,10 @@ final class HashRun: Sendable {
     }
 
     func run(_ unit: WorkUnit, ring: UnsafeMutableRawPointer, share: StreamShare?, dirs: inout DirectoryCache) {
+        if unit.file == nil, case .stream = unit.kind, let result = single(requests[unit.index], ring: ring, dirs: &dirs) {
+            results.withLock { $0[unit.index] = result }
+            return
+        }
         let file = unit.file ?? FileJob(request: requests[unit.index], units: 1)
         defer {
             if let result = file.unitDone() { results.withLock { $0[unit.index] = result } }
@@ -224,19 +228,56 @@ final class HashRun: Sendable {
 
     /// Reads one block, reporting a short read as a change and a failed read as an I/O error.
     func readBlock(_ file: FileJob, fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> Bool {
+        if let error = readChecked(file.request, fd: fd, into: buffer, count: count, at: offset) {
+            file.fail(error)
+            return false
+        }
+        return true
+    }
+
+    /// Reads `count` bytes at `offset` of `r`'s file: nil when all were read, else the error to report (a short read
+    /// is a change, a failed read an I/O error).
+    func readChecked(_ r: HashRequest, fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, at offset: UInt64) -> WeightSealError? {
         let (n, code) = Self.readFully(fd, buffer, count, at: offset)
         if code != 0 {
-            file.fail(WeightSealError(.io, "cannot read \(file.request.path) at byte \(offset &+ UInt64(n)): \(String(cString: strerror(code)))"))
-            return false
+            return WeightSealError(.io, "cannot read \(r.path) at byte \(offset &+ UInt64(n)): \(String(cString: strerror(code)))")
         }
         guard n == count else {
             // Ranges are read in parallel: where this read stopped is not where the file ends now; fstat says.
             let now = FileIdentity(descriptor: fd).map { "it has \($0.size) bytes now" } ?? "it ended at byte \(offset &+ UInt64(n))"
-            file.fail(WeightSealError(.fileChanged, "\(file.request.path) changed while hashing: \(now), expected \(file.request.size) bytes"))
-            return false
+            return WeightSealError(.fileChanged, "\(r.path) changed while hashing: \(now), expected \(r.size) bytes")
         }
         addProgress(n)
-        return true
+        return nil
+    }
+
+    /// A file that fits in one buffer and needs only its whole-file digest (and its one chunk, which is that digest):
+    /// opened, read and hashed in one go, without the shared job a stream of many blocks needs (a third of the time
+    /// per file on 200,000 small files). Nil when the request is not of that kind; the result otherwise, as a stream
+    /// would give it.
+    func single(_ r: HashRequest, ring: UnsafeMutableRawPointer, dirs: inout DirectoryCache) -> HashResult? {
+        guard r.wholeFile, r.ranges.isEmpty, !r.gitBlobSHA1, r.size <= UInt64(bufferSize),
+              (r.chunkSize ?? 0) == 0 || FileJob.chunkIsWhole(r) else { return nil }
+        var result = HashResult()
+        let fd: Int32
+        switch FileJob.openChecked(r, dirs: &dirs) {
+        case .success(let d): fd = d
+        case .failure(let error):
+            result.error = error
+            return result
+        }
+        defer { close(fd) }
+        if let error = readChecked(r, fd: fd, into: ring, count: Int(r.size), at: 0) {
+            result.error = error
+            return result
+        }
+        var h = RunningDigest(r.algorithm)
+        h.update(UnsafeRawBufferPointer(start: ring, count: Int(r.size)))
+        let whole = h.finalize()
+        if r.algorithm == .sha256 { result.sha256 = whole } else { result.blake3 = whole }
+        if (r.chunkSize ?? 0) > 0, r.size > 0 { result.chunks = [whole] }
+        result.identity = FileIdentity(descriptor: fd)
+        return result
     }
 
     func stream(_ file: FileJob, fd: Int32, ring: UnsafeMutableRawPointer, share: StreamShare?) {

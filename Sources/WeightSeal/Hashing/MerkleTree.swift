@@ -19,16 +19,16 @@ public enum MerkleTree {
         if data.withContiguousStorageIfAvailable({ h.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
             h.update(data: Array(data))
         }
-        return Array(h.finalize())
+        return h.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// Hash of an interior node: `SHA-256(0x01 ‖ left ‖ right)` (32 bytes).
     public static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
         var h = SHA256()
-        h.update(data: [0x01])
-        h.update(data: left)
-        h.update(data: right)
-        return Array(h.finalize())
+        withUnsafeBytes(of: UInt8(0x01)) { h.update(bufferPointer: $0) }
+        left.withUnsafeBytes { h.update(bufferPointer: $0) }
+        right.withUnsafeBytes { h.update(bufferPointer: $0) }
+        return h.finalize().withUnsafeBytes { Array($0) }
     }
 
     /// Merkle tree hash over leaf hashes already computed with ``leafHash(_:)`` (32 bytes).

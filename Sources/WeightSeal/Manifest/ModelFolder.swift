@@ -100,7 +100,11 @@ public enum ModelFolder {
         walker.stop = stop
         walker.visitedDirectories.insert(DirID(dev: UInt64(st.st_dev), ino: UInt64(st.st_ino)))
         walker.walk(fsDir: root, relDir: "", depth: 0)
-        walker.files.sort { pathBytesLess($0.path, $1.path) }
+        // Folders come in name order, so the walk is nearly always in path-byte order already ("a.b" before "a/b"
+        // is the exception).
+        if zip(walker.files, walker.files.dropFirst()).contains(where: { compareBytes($0.path, $1.path) > 0 }) {
+            walker.files.sort { pathBytesLess($0.path, $1.path) }
+        }
         return FolderListing(files: walker.files, findings: walker.findings, unreadableFolders: walker.unreadableFolders)
     }
 
@@ -276,11 +280,14 @@ struct Walker {
     var unreadableFolders: [String] = []
     var visitedDirectories = Set<DirID>()
     let ignoreSet: Set<[UInt8]>
+    /// The entries' lengths in bytes: a path of another length is not looked up (no copy of its bytes).
+    let ignoreLengths: Set<Int>
     /// Asked before each entry: true ends the walk (a walk made ahead of need that is no longer wanted).
     var stop: (@Sendable () -> Bool)?
 
     init(ignorePaths: [String], links: Links) {
         ignoreSet = Set(ignorePaths.map { Array($0.utf8) })
+        ignoreLengths = Set(ignorePaths.map(\.utf8.count))
         self.links = links
     }
 
@@ -313,7 +320,9 @@ struct Walker {
             if let stop, stop() { return }
             // A weightseal output being written (or left by a process that was killed) is never part of the model.
             if AtomicFile.isTemporaryName(nameBytes) { continue }
-            guard let name = String(validating: nameBytes, as: UTF8.self) else {
+            // An ASCII name is valid as it stands.
+            let ascii = !nameBytes.contains { $0 >= 0x80 }
+            guard let name = ascii ? String(decoding: nameBytes, as: UTF8.self) : String(validating: nameBytes, as: UTF8.self) else {
                 let escaped = nameBytes.map { $0 < 0x80 ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }.joined()
                 findings.append(Finding(.notRegularFile, path: relDir.isEmpty ? escaped : relDir + "/" + escaped,
                                         message: "file name is not valid UTF-8; it cannot be named in a manifest"))
@@ -321,7 +330,7 @@ struct Walker {
             }
             let relPath = relDir.isEmpty ? name : relDir + "/" + name
             // The folders above were checked on the way down: only the entry itself can be ignored here.
-            if !ignoreSet.isEmpty, ignoreSet.contains(Array(relPath.utf8)) { continue }
+            if ignoreLengths.contains(relPath.utf8.count), ignoreSet.contains(Array(relPath.utf8)) { continue }
             if files.count >= Limits.maxFiles {
                 findings.append(Finding(.unreadable, path: relPath, message: "more than \(Limits.maxFiles) files; the rest is not read"))
                 return
@@ -329,9 +338,8 @@ struct Walker {
             // fsPath must use the raw bytes: build it from them.
             let rawFSPath = fsDir + "/" + name
             var st = stat()
-            let statted = (nameBytes + [0]).withUnsafeBufferPointer { p in
-                p.withMemoryRebound(to: CChar.self) { fstatat(dirFD, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) }
-            }
+            // `name` holds the raw bytes (validated, not normalized) and no NUL: it is the C string as it is.
+            let statted = fstatat(dirFD, name, &st, AT_SYMLINK_NOFOLLOW)
             guard statted == 0 else {
                 findings.append(Finding(.unreadable, path: relPath, message: "cannot stat: \(String(cString: strerror(errno)))"))
                 continue

@@ -84,7 +84,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
 
         /// The direct reading of an entry from the strict reader's tree: `nil` for anything but the plain shape
         /// (strings, a decimal size), which the `Codable` code then reads and names precisely.
-        private init?(tree: StrictJSON) {
+        fileprivate init?(tree: StrictJSON) {
             guard case .object(let members) = tree else { return nil }
             var path: String?, size: UInt64?, sha256: String?, blake3: String?, chunks: [String]?
             for (key, value) in members {
@@ -201,6 +201,27 @@ public struct ModelManifest: Codable, Sendable, Hashable {
         return d
     }
 
+    /// ``MerkleTree/leafHash(_:)`` of ``leafData(_:)``, fed to the digest part by part (no buffer per file).
+    static func leafHash(_ entry: FileEntry) -> [UInt8] {
+        var h = SHA256()
+        func feed(_ text: String) {
+            var text = text
+            text.withUTF8 { h.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        func separator(_ byte: UInt8) { withUnsafeBytes(of: byte) { h.update(bufferPointer: $0) } }
+        separator(0x00)  // the leaf prefix
+        feed(entry.path)
+        separator(0)
+        feed(String(entry.size))
+        separator(0)
+        feed(entry.digest)
+        separator(0)
+        if let chunks = entry.chunks {
+            feed(MerkleTree.rootHash(leaves: chunks.map { [UInt8](hexString: $0) ?? [] }).hexString)
+        }
+        return h.finalize().withUnsafeBytes { Array($0) }
+    }
+
     /// The Merkle tree hash over `files` sorted by path bytes (lower-case hex).
     public static func computeRoot(_ files: [FileEntry]) -> String {
         // Manifests list their files in this order already: the check costs one pass, the sort only when needed.
@@ -216,7 +237,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
             let parts = sorted.count < 4096 ? 1 : activeProcessorCount()
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let range = (sorted.count * part / parts)..<(sorted.count * (part + 1) / parts)
-                for k in range { out[k] = MerkleTree.leafHash(leafData(files[sorted[k]])) }
+                for k in range { out[k] = leafHash(files[sorted[k]]) }
             }
         }
         return MerkleTree.rootHash(leafHashes: leaves).hexString
@@ -449,7 +470,7 @@ struct ManifestStatement: Codable {
         }
 
         /// The direct reading from the strict reader's tree, as ``FileEntry`` does: `nil` sends it to the generic code.
-        private init?(tree: StrictJSON) {
+        fileprivate init?(tree: StrictJSON) {
             guard case .object(let members) = tree else { return nil }
             var name: String?, sha256: String?, blake3: String?, hasDigest = false
             for (key, value) in members {
@@ -518,6 +539,11 @@ struct ManifestStatement: Codable {
                 subjectCount += 1
                 if rawSubjects.count < Self.rawSubjectLimit { rawSubjects.append(element) }
                 guard subjectError == nil else { return }
+                // The plain shape directly; anything else through the decoder, which names what is wrong and where.
+                if let subject = Subject(tree: element) {
+                    subjects.append(subject)
+                    return
+                }
                 do {
                     subjects.append(try StrictJSONDecoder.decode(Subject.self, from: element, at: [.member("subject"), .index(index)]))
                 } catch {
@@ -526,6 +552,10 @@ struct ManifestStatement: Codable {
             } else {
                 fileCount += 1
                 guard fileError == nil else { return }
+                if let entry = ModelManifest.FileEntry(tree: element) {
+                    files.append(entry)
+                    return
+                }
                 do {
                     files.append(try StrictJSONDecoder.decode(ModelManifest.FileEntry.self, from: element,
                                                               at: [.member("predicate"), .member("files"), .index(index)]))

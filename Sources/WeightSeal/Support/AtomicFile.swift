@@ -31,6 +31,8 @@ public enum AtomicFile {
     /// Whether `name` (one path component, as raw bytes) is a temporary name this writer makes:
     /// `.` + a non-empty name + ``temporaryMarker`` + six ASCII letters or digits, nothing more.
     public static func isTemporaryName<Bytes: Collection<UInt8>>(_ name: Bytes) -> Bool {
+        // Most names fail on their first byte: nothing is copied for them.
+        guard name.first == UInt8(ascii: ".") else { return false }
         let marker = Array(temporaryMarker.utf8)
         let bytes = Array(name)
         let minimum = 2 + marker.count + temporarySuffixLength
