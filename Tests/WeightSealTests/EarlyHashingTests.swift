@@ -142,4 +142,30 @@ struct EarlyHashingTests {
         #expect(dirs.identity(dir.p("a/one"))?.size == 1)
         #expect(dirs.identity(dir.p("b/three"))?.size == 4)
     }
+
+    @Test("the check after hashing sees a folder renamed away and replaced while its files are looked up")
+    func folderReplacedDuringCheck() throws {
+        let dir = TempDir()
+        for name in ["f1.bin", "f2.bin", "f3.bin"] { dir.write("sub/" + name, pattern(3000, seed: name.count)) }
+        let files = ["f1.bin", "f2.bin", "f3.bin"].map { name -> WalkedFile in
+            let path = dir.p("sub/" + name)
+            return WalkedFile(path: "sub/" + name, fsPath: path, size: 3000, viaSymlink: false, identity: FileIdentity(path: path))
+        }
+        let results = files.map { f -> HashResult in
+            var r = HashResult()
+            r.identity = f.identity
+            return r
+        }
+        #expect(FileIdentity.changes(results: results) { files[$0] } == [nil, nil, nil])
+        // Once the first file has been looked up in the open folder, the folder is swapped for a copy.
+        let swapped = Flag()
+        let changes = FileIdentity.changes(results: results) { k in
+            if k == 1, swapped.setOnce() {
+                rename(dir.p("sub"), dir.p("old"))
+                for name in ["f1.bin", "f2.bin", "f3.bin"] { dir.write("sub/" + name, dir.read("old/" + name)) }
+            }
+            return files[k]
+        }
+        #expect(changes.allSatisfy { $0?.hasPrefix("it was replaced by another file") == true }, "\(changes)")
+    }
 }

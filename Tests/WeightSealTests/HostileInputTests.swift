@@ -5,6 +5,7 @@ import X509
 import Testing
 @testable import WeightSeal
 #if canImport(Glibc)
+import CoreFoundation  // `struct stat`'s fields (MemberImportVisibility)
 import Glibc
 #endif
 
@@ -125,6 +126,14 @@ struct HostileInputTests {
                 if let h = FileHandle(forWritingAtPath: path) { h.seekToEndOfFile(); h.write(Data([0])); h.closeFile() }
             }),
             ("it is gone", { path in unlink(path) }),
+            // Same size, other bytes, the modification time put back: only the change time tells.
+            ("it was written or its status changed (same size and modification time, new change time)", { path in
+                var st = stat()
+                stat(path, &st)
+                if let h = FileHandle(forWritingAtPath: path) { h.write(Data([0xFF])); h.closeFile() }
+                var times = [st.st_atim, st.st_mtim]
+                utimensat(AT_FDCWD, path, &times, 0)
+            }),
         ]
         for (message, change) in cases {
             let copy = dir.copy()
