@@ -26,20 +26,26 @@ struct EarlyHashingTests {
         dir.symlink("c/replaced.bin", to: "same.bin")
 
         let early = EarlyDigests.hash(listing.files) { false }
-        #expect(early.sha256(at: 0) == Self.sha256(small))
-        #expect(early.sha256(at: 1) == nil)
-        #expect(early.sha256(at: 2) == Self.sha256([]))
-        #expect(early.sha256(at: 3) == nil)
-        #expect(early.sha256(at: 4) == nil)
-        #expect(early.sha256(at: 5) == Self.sha256(pattern(100, seed: 3)))
-        #expect(early.sha256(at: 6) == nil)
+        #expect(early.digest(at: 0, .sha256) == Self.sha256(small))
+        #expect(early.digest(at: 1, .sha256) == nil)
+        #expect(early.digest(at: 2, .sha256) == Self.sha256([]))
+        #expect(early.digest(at: 3, .sha256) == nil)
+        #expect(early.digest(at: 4, .sha256) == nil)
+        #expect(early.digest(at: 5, .sha256) == Self.sha256(pattern(100, seed: 3)))
+        #expect(early.digest(at: 6, .sha256) == nil)
         #expect(early.count == 3 && early.bytes == 5100)
+
+        // In BLAKE3: the same files, and a digest is asked for in its own algorithm only.
+        let blake3 = EarlyDigests.hash(listing.files, algorithm: .blake3) { false }
+        #expect(blake3.digest(at: 0, .blake3) == BLAKE3.hash(small) && blake3.digest(at: 0, .sha256) == nil)
+        #expect(blake3.digest(at: 5, .blake3) == BLAKE3.hash(pattern(100, seed: 3)) && blake3.count == 3)
+        #expect(early.digest(at: 0, .blake3) == nil)
 
         // Stopped before the first file: nothing hashed; stopped after two: the first two small files only.
         #expect(EarlyDigests.hash(listing.files) { true }.count == 0)
         var asked = 0
         let two = EarlyDigests.hash(listing.files) { asked += 1; return asked > 3 }
-        #expect(two.count == 2 && two.sha256(at: 2) == Self.sha256([]) && two.sha256(at: 5) == nil)
+        #expect(two.count == 2 && two.digest(at: 2, .sha256) == Self.sha256([]) && two.digest(at: 5, .sha256) == nil)
     }
 
     @Test("a walk made ahead hashes early only when asked, and a failed walk hashes nothing")
@@ -50,12 +56,17 @@ struct EarlyHashingTests {
         let options = ModelFolder.Options(ignorePaths: [], symlinks: .reject)
         let hashing = ListingPrefetch(root: dir.path, options: options, hashingEarly: true)
         let listing = try await hashing.listing()
+        hashing.startHashing(algorithm: .sha256)
         let early = try #require(await hashing.earlyDigests())
         // The thread may have been stopped before the end: whatever it hashed is right.
         for (i, f) in listing.files.enumerated() {
-            if let d = early.sha256(at: i) { #expect(d == Self.sha256(dir.read(f.path))) }
+            if let d = early.digest(at: i, .sha256) { #expect(d == Self.sha256(dir.read(f.path))) }
         }
         #expect(await ListingPrefetch(root: dir.path, options: options).earlyDigests() == nil)
+        // Never started (the signature did not check out): nothing is read.
+        let unstarted = ListingPrefetch(root: dir.path, options: options, hashingEarly: true)
+        _ = try await unstarted.listing()
+        #expect(await unstarted.earlyDigests() == nil)
         let missing = ListingPrefetch(root: dir.path + "/none", options: options, hashingEarly: true)
         #expect(await missing.earlyDigests() == nil)
         let cancelled = ListingPrefetch(root: dir.path, options: options, hashingEarly: true)
@@ -63,8 +74,28 @@ struct EarlyHashingTests {
         _ = await cancelled.earlyDigests()
     }
 
-    @Test("verify with early hashing gives the report it gives without; a tampered small file is still found")
-    func verifySameWithAndWithout() async throws {
+    @Test("the algorithm to hash early is read from the payload's bytes before it is parsed")
+    func likelyAlgorithm() async throws {
+        let dir = TempDir()
+        dir.write("a.bin", "a")
+        for algorithm in [HashAlgorithm.sha256, .blake3] {
+            var b = ManifestBuilder.small()
+            b.hashAlgorithm = algorithm
+            let (m, _) = try await b.build(root: dir.path)
+            #expect(EarlyDigests.likelyAlgorithm(of: try m.statementJSON()) == algorithm)
+        }
+        #expect(EarlyDigests.likelyAlgorithm(of: []) == .sha256)
+        for text in [#"{"hashAlgorithm":"blake3""#, #""hashAlgorithm":"blake3""#, #"AAA"hashAlgorithmA"hashAlgorithm":"blake3"}"#] {
+            #expect(EarlyDigests.likelyAlgorithm(of: Array(text.utf8)) == .blake3, "\(text)")
+        }
+        for text in [#""hashAlgorithm":"blake"#, #""hashAlgorithm":"sha256""#, "AAAA", #"hashAlgorithm":"blake3""#] {
+            #expect(EarlyDigests.likelyAlgorithm(of: Array(text.utf8)) == .sha256, "\(text)")
+        }
+    }
+
+    @Test("verify with early hashing gives the report it gives without; a tampered small file is still found",
+          arguments: [HashAlgorithm.sha256, .blake3])
+    func verifySameWithAndWithout(algorithm: HashAlgorithm) async throws {
         let key = SigningKey.generate(.ed25519)
         let trust = SignatureTrust.publicKey(key.publicKey)
         let dir = TempDir()
@@ -73,6 +104,7 @@ struct EarlyHashingTests {
         dir.write("config.json", "{}")
         var options = ModelSigner.Options()
         options.chunkSize = 4096
+        options.hashAlgorithm = algorithm
         let signed = try await ModelSigner(options: options).sign(model: dir.path, key: key)
         try AtomicFile.write(try signed.bundle.jsonData(), to: dir.path + "/model.sig")
         let total = (0..<300).reduce(UInt64(0)) { $0 + UInt64($1 * 37) } + 20_000 + 2

@@ -154,6 +154,10 @@ final class ListingPrefetch: Sendable {
     private let cancelled = Atomic<Bool>(false)
     /// Set when the caller wants the early digests: the walk's thread stops hashing after the file it is on.
     private let stopHashing = Atomic<Bool>(false)
+    /// Signalled when the early hashing may start (the signature checked out), is not wanted, or is cancelled.
+    private let startSignal = DispatchSemaphore(value: 0)
+    /// The algorithm to hash early with, set by ``startHashing(algorithm:)``.
+    private let startAlgorithm = Mutex<HashAlgorithm?>(nil)
     private struct State {
         var result: Result<FolderListing, WeightSealError>?
         var waiting: [CheckedContinuation<Result<FolderListing, WeightSealError>, Never>] = []
@@ -163,7 +167,8 @@ final class ListingPrefetch: Sendable {
     }
     private let state = Mutex(State())
 
-    /// Starts walking `root` on a thread of its own; with `hashingEarly`, the same thread then hashes the small
+    /// Starts walking `root` on a thread of its own; with `hashingEarly`, the same thread then waits for
+    /// ``startHashing(algorithm:)`` (no file is read before the signature is known to be good) and hashes the small
     /// files it found (``EarlyDigests``) until ``earlyDigests()`` is called.
     init(root: String, options: ModelFolder.Options, hashingEarly: Bool = false) {
         self.root = root
@@ -185,8 +190,11 @@ final class ListingPrefetch: Sendable {
             for w in waiting { w.resume(returning: result) }
             var early: EarlyDigests?
             if hashingEarly, case .success(let listing) = result {
-                early = EarlyDigests.hash(listing.files) { [self] in
-                    stopHashing.load(ordering: .relaxed) || cancelled.load(ordering: .relaxed)
+                startSignal.wait()
+                if let algorithm = startAlgorithm.withLock({ $0 }) {
+                    early = EarlyDigests.hash(listing.files, algorithm: algorithm) { [self] in
+                        stopHashing.load(ordering: .relaxed) || cancelled.load(ordering: .relaxed)
+                    }
                 }
             }
             let waitingEarly = state.withLock { s in
@@ -224,6 +232,7 @@ final class ListingPrefetch: Sendable {
     /// nothing was hashed early (not asked for, or the walk failed).
     func earlyDigests() async -> EarlyDigests? {
         stopHashing.store(true, ordering: .relaxed)
+        startSignal.signal()
         return await withCheckedContinuation { (c: CheckedContinuation<EarlyDigests?, Never>) in
             let done = state.withLock { s -> EarlyDigests?? in
                 if s.early == nil { s.waitingEarly.append(c) }
@@ -233,8 +242,17 @@ final class ListingPrefetch: Sendable {
         }
     }
 
+    /// Lets the early hashing start (once the walk has ended), with `algorithm`; the files are read only from then.
+    func startHashing(algorithm: HashAlgorithm) {
+        startAlgorithm.withLock { $0 = $0 ?? algorithm }
+        startSignal.signal()
+    }
+
     /// Ends the walk (and the early hashing) early; its listing is not to be used.
-    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    func cancel() {
+        cancelled.store(true, ordering: .relaxed)
+        startSignal.signal()
+    }
 }
 
 /// The key under which names that differ only by Unicode normalization (NFC) or case meet. An ASCII name is its own

@@ -105,7 +105,10 @@ public struct ModelVerifier: Sendable {
                                                hashingEarly: hashing.hashesEarly && (hashing.jobs ?? 2) > 1 && activeProcessorCount() > 1)
                 }
                 defer { prefetch?.cancel() }
-                let signed = try await SignedReference.load(signatureFile: path, trust: trust)
+                // The early hashing starts once the signature checks out, in the algorithm the payload names.
+                let signed = try await SignedReference.load(signatureFile: path, trust: trust, verified: { [prefetch] payload in
+                    prefetch?.startHashing(algorithm: EarlyDigests.likelyAlgorithm(of: payload))
+                })
                 guard let verified = signed.verified else {
                     // A payload that fails its signature is not read further.
                     reports.append(VerificationReport(reference: signed.referenceInfo(label: path), findings: signed.findings))
@@ -274,8 +277,8 @@ public struct ModelVerifier: Sendable {
             }
         }
 
-        // Small files the walk's thread hashed while the signature was checked: used where the reference asks for
-        // their whole-file SHA-256 (nothing else), with their identity then as at the walk.
+        // Small files the walk's thread hashed while the payload was parsed: used where the reference asks for their
+        // whole-file digest in that algorithm (nothing else), with their identity then as at the walk.
         let early = prefetchUsed ? await prefetched?.earlyDigests() : nil
         var isEarly = [Bool]()
         // Sizes first: a truncated shard fails without hashing.
@@ -298,15 +301,14 @@ public struct ModelVerifier: Sendable {
                 continue
             }
             switch e.check {
-            case .sha256:
-                if let early, early.sha256(at: wi) != nil {
+            case .sha256, .blake3:
+                let algorithm = e.check.algorithm ?? .sha256
+                if let early, early.digest(at: wi, algorithm) != nil {
                     if isEarly.isEmpty { isEarly = Array(repeating: false, count: reference.files.count) }
                     isEarly[pending.count] = true
                 } else {
-                    requests.append(HashRequest(path: w.fsPath, size: w.size, wholeFile: true))
+                    requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: algorithm, wholeFile: true))
                 }
-            case .blake3:
-                requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: .blake3, wholeFile: true))
             case .ranges(let ranges, _):
                 requests.append(HashRequest(path: w.fsPath, size: w.size, algorithm: e.check.algorithm ?? .sha256,
                                             wholeFile: false, ranges: ranges.map { $0.start..<$0.end }))
@@ -338,7 +340,7 @@ public struct ModelVerifier: Sendable {
             for (k, (_, wi)) in pending.enumerated() {
                 if isEarly[k] {
                     var r = HashResult()
-                    r.sha256 = early.sha256(at: wi)
+                    if early.algorithm == .sha256 { r.sha256 = early.digest(at: wi, .sha256) } else { r.blake3 = early.digest(at: wi, .blake3) }
                     r.identity = listing.files[wi].identity
                     earlyBytes += listing.files[wi].size
                     merged.append(r)

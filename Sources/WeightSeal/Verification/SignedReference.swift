@@ -108,21 +108,30 @@ public struct SignedReference: Sendable {
     /// - Throws: ``WeightSealError`` when it cannot run: unreadable file (`io`), malformed bundle (`malformedBundle`),
     ///   malformed or path-breaking manifest (`malformedManifest`, `invalidPath`), unsupported algorithm or format.
     public static func load(signatureFile: String, trust: SignatureTrust) async throws(WeightSealError) -> SignedReference {
+        try await load(signatureFile: signatureFile, trust: trust, verified: nil)
+    }
+
+    /// ``load(signatureFile:trust:)`` that hands the signed payload to `verified` once its signature checked out,
+    /// before it is parsed (the verifier starts its early hashing then).
+    static func load(signatureFile: String, trust: SignatureTrust,
+                     verified: (([UInt8]) -> Void)?) async throws(WeightSealError) -> SignedReference {
         let data = try AtomicFile.read(signatureFile, limit: Limits.maxJSONBytes, what: "signature file")
         if case .sigstore(let policy) = trust {
-            return try await loadSigstore(data, label: signatureFile, policy: policy)
+            return try await loadSigstore(data, label: signatureFile, policy: policy, verified: verified)
         }
         let bundle = try SigstoreBundle.parse(data, label: signatureFile)
         switch await BundleVerifier.verify(bundle, trust: trust) {
         case .rejected(let findings):
             return SignedReference(verified: nil, findings: findings, signer: SignerInfo(), kind: nil)
-        case .verified(let verified):
-            return try fromPayload(verified.payload, type: verified.payloadType, label: signatureFile,
-                                   notes: verified.notes, signer: SignerInfo(signer: verified.signer))
+        case .verified(let result):
+            verified?(result.payload)
+            return try fromPayload(result.payload, type: result.payloadType, label: signatureFile,
+                                   notes: result.notes, signer: SignerInfo(signer: result.signer))
         }
     }
 
-    static func loadSigstore(_ data: [UInt8], label: String, policy: SigstorePolicy) async throws(WeightSealError) -> SignedReference {
+    static func loadSigstore(_ data: [UInt8], label: String, policy: SigstorePolicy,
+                             verified: (([UInt8]) -> Void)? = nil) async throws(WeightSealError) -> SignedReference {
         let contents = try SigstoreBundle.Contents.parse(data, label: label)
         guard case .dsse = contents.content else {
             throw WeightSealError(.unsupportedFormat, "\(label): the bundle holds a message signature over one file, not a signed model manifest; check it with `weightseal verify-bundle`")
@@ -133,6 +142,7 @@ public struct SignedReference: Sendable {
         guard result.isVerified, let payload = result.payload else {
             return SignedReference(verified: nil, findings: result.findings, signer: signer, kind: nil)
         }
+        verified?(payload.bytes)
         return try fromPayload(payload.bytes, type: payload.type, label: label, notes: result.findings, signer: signer)
     }
 
