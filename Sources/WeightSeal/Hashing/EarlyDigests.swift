@@ -51,10 +51,15 @@ struct EarlyDigests: Sendable {
         return found ? .blake3 : .sha256
     }
 
+    /// Whether ``digest(at:_:)`` has a digest for that file (nothing copied).
+    func has(_ index: Int, _ algorithm: HashAlgorithm) -> Bool {
+        algorithm == self.algorithm && index < slots.count && slots[index] >= 0
+    }
+
     /// The digest in `algorithm` of the file at listing position `index` (its size at the walk, unchanged while
     /// read), or nil.
     func digest(at index: Int, _ algorithm: HashAlgorithm) -> [UInt8]? {
-        guard algorithm == self.algorithm, index < slots.count, slots[index] >= 0 else { return nil }
+        guard has(index, algorithm) else { return nil }
         let start = Int(slots[index]) * 32
         return Array(digests[start..<(start + 32)])
     }

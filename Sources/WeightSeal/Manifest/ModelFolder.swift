@@ -102,7 +102,7 @@ public enum ModelFolder {
         walker.walk(fsDir: root, relDir: "", depth: 0)
         // Folders come in name order, so the walk is nearly always in path-byte order already ("a.b" before "a/b"
         // is the exception).
-        if zip(walker.files, walker.files.dropFirst()).contains(where: { compareBytes($0.path, $1.path) > 0 }) {
+        if !inPathOrder(walker.files, strictly: false, by: \.path) {
             walker.files.sort { pathBytesLess($0.path, $1.path) }
         }
         return FolderListing(files: walker.files, findings: walker.findings, unreadableFolders: walker.unreadableFolders)

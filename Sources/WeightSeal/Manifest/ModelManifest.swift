@@ -226,7 +226,7 @@ public struct ModelManifest: Codable, Sendable, Hashable {
     public static func computeRoot(_ files: [FileEntry]) -> String {
         // Manifests list their files in this order already: the check costs one pass, the sort only when needed.
         var order = Array(files.indices)
-        if zip(files, files.dropFirst()).contains(where: { compareBytes($0.path, $1.path) > 0 }) {
+        if !inPathOrder(files, strictly: false, by: \.path) {
             order.sort { pathBytesLess(files[$0].path, files[$1].path) }
         }
         // Leaves are hashed on every core: 200,000 files make 200,000 leaves.

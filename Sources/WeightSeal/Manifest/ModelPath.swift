@@ -133,6 +133,15 @@ func pathBytesLess(_ a: String, _ b: String) -> Bool {
     compareBytes(a, b) < 0
 }
 
+/// Whether `items` are in path-byte order by `path`: each before the next (`strictly`: and none twice). The lists
+/// weightseal makes are nearly always in that order already; this one pass spares the sort or the map.
+func inPathOrder<C: Collection>(_ items: C, strictly: Bool, by path: (C.Element) -> String) -> Bool {
+    zip(items, items.dropFirst()).allSatisfy { a, b in
+        let c = compareBytes(path(a), path(b))
+        return strictly ? c < 0 : c <= 0
+    }
+}
+
 /// The order of `a` and `b` by UTF-8 bytes (memcmp's sign: < 0, 0, > 0), without Unicode rules.
 func compareBytes(_ a: String, _ b: String) -> Int {
     let fast = a.utf8.withContiguousStorageIfAvailable { x in

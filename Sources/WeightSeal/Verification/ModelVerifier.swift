@@ -303,7 +303,7 @@ public struct ModelVerifier: Sendable {
             switch e.check {
             case .sha256, .blake3:
                 let algorithm = e.check.algorithm ?? .sha256
-                if let early, early.digest(at: wi, algorithm) != nil {
+                if let early, early.has(wi, algorithm) {
                     if isEarly.isEmpty { isEarly = Array(repeating: false, count: reference.files.count) }
                     isEarly[pending.count] = true
                 } else {
@@ -340,7 +340,8 @@ public struct ModelVerifier: Sendable {
             for (k, (_, wi)) in pending.enumerated() {
                 if isEarly[k] {
                     var r = HashResult()
-                    if early.algorithm == .sha256 { r.sha256 = early.digest(at: wi, .sha256) } else { r.blake3 = early.digest(at: wi, .blake3) }
+                    let digest = early.digest(at: wi, early.algorithm)
+                    if early.algorithm == .sha256 { r.sha256 = digest } else { r.blake3 = digest }
                     r.identity = listing.files[wi].identity
                     earlyBytes += listing.files[wi].size
                     merged.append(r)
@@ -486,7 +487,7 @@ public struct ModelVerifier: Sendable {
         // By path bytes; of results for one path, the last decided (positions break ties). Results decided in the
         // reference's order are often in that order already.
         var files = [VerificationReport.FileResult]()
-        if zip(status, status.dropFirst()).allSatisfy({ compareBytes($0.path, $1.path) < 0 }) {
+        if inPathOrder(status, strictly: true, by: \.path) {
             swap(&files, &status)
         } else {
             let order = status.indices.sorted { a, b in
@@ -557,9 +558,7 @@ struct PathMatch {
     init(expected: [ExpectedFile], walked: [WalkedFile]) {
         walkedIndex = Array(repeating: -1, count: expected.count)
         isExpected = Array(repeating: false, count: walked.count)
-        let inOrder = zip(expected, expected.dropFirst()).allSatisfy { compareBytes($0.path, $1.path) < 0 }
-            && zip(walked, walked.dropFirst()).allSatisfy { compareBytes($0.path, $1.path) < 0 }
-        if inOrder {
+        if inPathOrder(expected, strictly: true, by: \.path), inPathOrder(walked, strictly: true, by: \.path) {
             var w = 0
             for (e, file) in expected.enumerated() {
                 while w < walked.count, compareBytes(walked[w].path, file.path) < 0 { w += 1 }
